@@ -1,0 +1,47 @@
+"""Execute every notebook top to bottom in a fresh kernel; fail on any error or stderr output."""
+
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def execute_notebook(path, timeout=300):
+    """Run a notebook in a fresh python3 kernel with its own folder as the working directory.
+
+    Returns (executed notebook, seconds spent executing cells, kernel start excluded).
+    """
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(Path(path).parent)}})
+    with client.setup_kernel():
+        start = time.perf_counter()
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index)
+        elapsed = time.perf_counter() - start
+    return nb, elapsed
+
+
+def problems(nb):
+    """Every error output and every stderr stream (warnings included) in an executed notebook."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                found.append(f"cell {i}: {out.ename}: {out.evalue}")
+            elif out.output_type == "stream" and out.name == "stderr":
+                found.append(f"cell {i}: stderr: {out.text[:300]}")
+    return found
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_clean(path):
+    nb, elapsed = execute_notebook(path)
+    print(f"\n{path.name}: executed in {elapsed:.1f} s")
+    assert not problems(nb), "\n".join(problems(nb))

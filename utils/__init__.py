@@ -1,0 +1,15 @@
+"""Helpers for the course "How deep networks are actually trained".
+
+Shared plumbing lives in a few small modules (device, seeding, plotstyle,
+interactive, data, training, exercises); each notebook topic has a module of
+its own (activations, zero_centering, initialization, batch_normalization,
+dead_relu, regularization).  Notebooks import what they need, e.g.
+
+    from utils import pick_device, seed_everything
+    from utils import activations
+"""
+
+from utils.device import pick_device
+from utils.seeding import seed_everything
+
+__all__ = ["pick_device", "seed_everything"]

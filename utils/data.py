@@ -1,0 +1,167 @@
+"""Small data sets that need no network: synthetic 2-D sets and scikit-learn's 8x8 digits, as tensors."""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+DATASETS = ("spirals", "moons", "blobs", "circles", "digits")
+
+
+@dataclass
+class Split:
+    """A data set split into training and validation parts.
+
+    x_train: (n_train, d) float32; y_train: (n_train,) int64 class labels;
+    x_val, y_val: the same for the validation part.  For "digits", d = 64
+    (8x8 images flattened, pixel values scaled to [0, 1]); `image_shape` says so.
+    """
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
+    name: str
+    n_classes: int
+    image_shape: tuple = None
+
+    @property
+    def n_features(self):
+        return self.x_train.shape[1]
+
+    def to(self, device):
+        """The same split with every tensor on `device`."""
+        return Split(self.x_train.to(device), self.y_train.to(device), self.x_val.to(device),
+                     self.y_val.to(device), self.name, self.n_classes, self.image_shape)
+
+    def __repr__(self):
+        return (f"Split({self.name!r}: train {tuple(self.x_train.shape)}, val {tuple(self.x_val.shape)}, "
+                f"{self.n_classes} classes)")
+
+
+def _check_size(name, value, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+
+
+def make_spirals(n=400, classes=2, noise=0.2, turns=1.5, seed=0):
+    """Interleaved spiral arms, one per class; not linearly separable.
+
+    Returns x (n, 2) float32 and y (n,) int64.  noise: std of Gaussian jitter.
+    """
+    _check_size("n", n, minimum=classes)
+    _check_size("classes", classes, minimum=2)
+    if noise < 0:
+        raise ValueError(f"noise must be >= 0, got {noise}")
+    g = np.random.default_rng(seed)
+    y = np.arange(n) % classes
+    r = g.uniform(0.15, 1.0, size=n)
+    theta = r * turns * 2 * math.pi + y * 2 * math.pi / classes
+    x = np.stack([r * np.cos(theta), r * np.sin(theta)], axis=1)
+    x += noise * 0.25 * g.standard_normal(x.shape)
+    return torch.tensor(x, dtype=torch.float32), torch.tensor(y, dtype=torch.int64)
+
+
+def make_moons(n=400, noise=0.15, seed=0):
+    """Two interleaving half circles.  Returns x (n, 2) float32, y (n,) int64."""
+    _check_size("n", n, minimum=2)
+    if noise < 0:
+        raise ValueError(f"noise must be >= 0, got {noise}")
+    g = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    t = g.uniform(0, math.pi, size=n)
+    x = np.where(y[:, None] == 0,
+                 np.stack([np.cos(t), np.sin(t)], 1),
+                 np.stack([1 - np.cos(t), 0.5 - np.sin(t)], 1))
+    x = x - np.array([0.5, 0.25]) + noise * g.standard_normal((n, 2))
+    return torch.tensor(x, dtype=torch.float32), torch.tensor(y, dtype=torch.int64)
+
+
+def make_circles(n=400, noise=0.08, factor=0.5, seed=0):
+    """A disc inside a ring (class 1 inside).  Returns x (n, 2) float32, y (n,) int64."""
+    _check_size("n", n, minimum=2)
+    if noise < 0:
+        raise ValueError(f"noise must be >= 0, got {noise}")
+    g = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    t = g.uniform(0, 2 * math.pi, size=n)
+    radius = np.where(y == 1, factor, 1.0)
+    x = np.stack([radius * np.cos(t), radius * np.sin(t)], 1) + noise * g.standard_normal((n, 2))
+    return torch.tensor(x, dtype=torch.float32), torch.tensor(y, dtype=torch.int64)
+
+
+def make_blobs(n=400, classes=3, spread=0.5, seed=0):
+    """Gaussian clusters with centres on a circle of radius 2.  Returns x (n, 2), y (n,)."""
+    _check_size("n", n, minimum=classes)
+    _check_size("classes", classes, minimum=2)
+    if spread <= 0:
+        raise ValueError(f"spread must be > 0, got {spread}")
+    g = np.random.default_rng(seed)
+    y = np.arange(n) % classes
+    angles = 2 * math.pi * np.arange(classes) / classes
+    centres = 2 * np.stack([np.cos(angles), np.sin(angles)], 1)
+    x = centres[y] + spread * g.standard_normal((n, 2))
+    return torch.tensor(x, dtype=torch.float32), torch.tensor(y, dtype=torch.int64)
+
+
+def load_digits_arrays():
+    """scikit-learn's 8x8 handwritten digits (1797 images, shipped with the package).
+
+    Returns images (1797, 8, 8) float32 scaled to [0, 1] and labels (1797,) int64.
+    """
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    images = torch.tensor(bunch.images / 16.0, dtype=torch.float32)
+    return images, torch.tensor(bunch.target, dtype=torch.int64)
+
+
+def train_val_split(x, y, val_fraction=0.25, seed=0):
+    """Shuffle (seeded) and split tensors into train and validation parts."""
+    if not 0 < val_fraction < 1:
+        raise ValueError(f"val_fraction must be strictly between 0 and 1, got {val_fraction}")
+    if len(x) != len(y):
+        raise ValueError(f"x and y have different lengths: {len(x)} vs {len(y)}")
+    n = len(x)
+    n_val = max(1, int(round(n * val_fraction)))
+    if n_val >= n:
+        raise ValueError(f"{n} examples are too few to split with val_fraction={val_fraction}")
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    val, train = perm[:n_val], perm[n_val:]
+    return x[train], y[train], x[val], y[val]
+
+
+def load_dataset(name, n=None, val_fraction=0.25, noise=None, seed=0, device="cpu"):
+    """One of the course's data sets, split into training and validation parts.
+
+    name: one of DATASETS ("spirals", "moons", "blobs", "circles", "digits").
+    n: number of examples before the split (default 400 for the 2-D sets,
+       all 1797 for digits; for digits a smaller n takes a seeded subset).
+    noise: the 2-D sets' noise level (their default if None).
+    Returns a `Split` with tensors on `device`.
+    """
+    if not isinstance(name, str) or name not in DATASETS:
+        raise ValueError(f"unknown data set {name!r}; expected one of {DATASETS}")
+    if n is not None:
+        _check_size("n", n, minimum=4)
+    extra = {} if noise is None else {"noise": noise}
+    image_shape = None
+    if name == "digits":
+        images, y = load_digits_arrays()
+        x = images.reshape(len(images), -1)
+        if n is not None:
+            if n > len(x):
+                raise ValueError(f"digits has {len(x)} examples; n={n} is too many")
+            keep = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))[:n]
+            x, y = x[keep], y[keep]
+        classes, image_shape = 10, (8, 8)
+    else:
+        maker = {"spirals": make_spirals, "moons": make_moons, "blobs": make_blobs, "circles": make_circles}[name]
+        x, y = maker(n=n or 400, seed=seed, **extra)
+        classes = int(y.max()) + 1
+    split = Split(*train_val_split(x, y, val_fraction, seed), name=name, n_classes=classes,
+                  image_shape=image_shape)
+    return split.to(device)

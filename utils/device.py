@@ -1,0 +1,61 @@
+"""Choose where experiments run: CUDA, then Apple MPS, then the CPU (override with COURSE_DEVICE)."""
+
+import os
+
+import torch
+
+ENV_VAR = "COURSE_DEVICE"
+KNOWN = ("auto", "cpu", "cuda", "mps")
+
+
+def _available(name):
+    if name == "cpu":
+        return True
+    if name == "cuda":
+        return torch.cuda.is_available()
+    if name == "mps":
+        backend = getattr(torch.backends, "mps", None)
+        return bool(backend is not None and backend.is_available())
+    return False
+
+
+def pick_device(prefer=None, verbose=True):
+    """Return the torch.device the course's experiments should use.
+
+    prefer: None (read the COURSE_DEVICE environment variable, default "auto"),
+        or one of "auto", "cpu", "cuda", "mps".
+    "auto" picks CUDA if present, else Apple MPS, else the CPU.  A device that is
+    asked for by name but not present raises ValueError rather than silently
+    falling back, so a forced choice is never ignored.
+    verbose: print one line saying what was picked and why.
+    """
+    source = "argument"
+    if prefer is None:
+        prefer, source = os.environ.get(ENV_VAR, "auto"), f"${ENV_VAR}"
+    if not isinstance(prefer, str):
+        raise TypeError(f"prefer must be a device name (one of {KNOWN}), got {prefer!r}")
+    name = prefer.strip().lower()
+    if name not in KNOWN:
+        raise ValueError(f"unknown device {prefer!r} (from {source}); expected one of {KNOWN}")
+    if name == "auto":
+        name = next(n for n in ("cuda", "mps", "cpu") if _available(n))
+        why = "auto: the fastest device present"
+    else:
+        if not _available(name):
+            raise ValueError(f"device {name!r} was asked for (from {source}) but is not available here; "
+                             f"use 'auto' or 'cpu'")
+        why = f"forced by {source}"
+    device = torch.device(name)
+    if verbose:
+        print(f"Using device: {describe_device(device)} ({why})")
+    return device
+
+
+def describe_device(device):
+    """A short human-readable description, e.g. 'cuda (NVIDIA H100)' or 'cpu (2 threads)'."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    if device.type == "cpu":
+        return f"cpu ({torch.get_num_threads()} threads)"
+    return device.type

@@ -1,0 +1,131 @@
+"""Controls that redraw a figure: the one pattern every notebook uses for its interactive views.
+
+A view is a plain plotting function in `utils/` that takes settings as keyword
+arguments and returns a matplotlib Figure.  If it also accepts `fig=`, it is
+handed the figure it returned last time and may update that figure's artists
+instead of building a new one (the fast path).  `interactive_view` wires such a
+function to ipywidgets controls:
+
+    view = interactive_view(plot_zigzag, offset=FloatSlider(...), lr=FloatSlider(...))
+
+It shows the controls and, below them, the figure for the default settings as
+an ordinary image output: headless runs and static exports show that default
+figure; in JupyterLab, VS Code and Colab every change of a control redraws it
+in place.  Only features shared by ipywidgets 7.7 and 8 are used, and the
+figure is displayed as an inline PNG, so no matplotlib widget backend is needed.
+"""
+
+import inspect
+import time
+
+from IPython.display import display
+
+
+class InteractiveView:
+    """The controls, the current figure and a redraw method (used by notebooks and tests)."""
+
+    def __init__(self, plot_fn, controls, fixed=None):
+        if not callable(plot_fn):
+            raise TypeError(f"plot_fn must be callable, got {plot_fn!r}")
+        params = inspect.signature(plot_fn).parameters
+        unknown = [name for name in list(controls) + list(fixed or {}) if name not in params
+                   and not any(p.kind is p.VAR_KEYWORD for p in params.values())]
+        if unknown:
+            raise ValueError(f"{plot_fn.__name__}() has no parameter(s) {unknown}; "
+                             f"it takes {list(params)}")
+        self.plot_fn = plot_fn
+        self.controls = dict(controls)
+        self.fixed = dict(fixed or {})
+        self._reuses_figure = "fig" in params
+        self.figure = None
+        self.handle = None
+        self.last_redraw_s = None
+        self.error = None
+
+    def settings(self):
+        """The current value of every control, plus the fixed arguments."""
+        values = {name: w.value for name, w in self.controls.items()}
+        values.update(self.fixed)
+        return values
+
+    def redraw(self, *_):
+        """Redraw the figure for the current settings and update the displayed image."""
+        start = time.perf_counter()
+        kwargs = self.settings()
+        if self._reuses_figure and self.figure is not None:
+            kwargs["fig"] = self.figure
+        try:
+            self.figure = self.plot_fn(**kwargs)
+            self.error = None
+        except Exception as exc:  # shown under the controls: callback errors are otherwise invisible
+            self.error = f"{type(exc).__name__}: {exc}"
+            if self._status is not None:
+                self._status.value = f"<pre style='color:#D55E00'>{self.error}</pre>"
+            raise
+        if self._status is not None:
+            self._status.value = ""
+        if self.handle is not None:
+            self.handle.update(self.figure)
+        self.last_redraw_s = time.perf_counter() - start
+        return self.figure
+
+    _status = None
+
+    def show(self):
+        """Display the controls, then the figure; wire every control to `redraw`."""
+        import ipywidgets as widgets
+
+        self._status = widgets.HTML(value="")
+        box = widgets.VBox([widgets.HBox(list(self.controls.values()),
+                                         layout=widgets.Layout(flex_flow="row wrap")), self._status])
+        display(box)
+        self.redraw()
+        self.handle = display(self.figure, display_id=True)
+        for w in self.controls.values():
+            w.observe(self.redraw, names="value")
+        return self
+
+
+def interactive_view(plot_fn, fixed=None, **controls):
+    """Show `controls` (name → ipywidgets widget) above the figure `plot_fn(**settings)`.
+
+    fixed: keyword arguments passed unchanged on every redraw.
+    Returns the InteractiveView (its `.figure` is the current figure).
+    """
+    return InteractiveView(plot_fn, controls, fixed).show()
+
+
+def slider(value, min, max, step, description, continuous_update=False, kind="float", readout_format=None):
+    """A labelled slider with a readable width; `continuous_update=False` redraws on release."""
+    import ipywidgets as widgets
+
+    cls = widgets.FloatSlider if kind == "float" else widgets.IntSlider
+    kw = dict(value=value, min=min, max=max, step=step, description=description,
+              continuous_update=continuous_update, style={"description_width": "initial"},
+              layout=widgets.Layout(width="340px"))
+    if readout_format:
+        kw["readout_format"] = readout_format
+    return cls(**kw)
+
+
+def int_slider(value, min, max, step=1, description="", continuous_update=False):
+    """An integer slider (see `slider`)."""
+    return slider(value, min, max, step, description, continuous_update, kind="int")
+
+
+def log_slider(value, min_exp, max_exp, description, step=0.1, continuous_update=False):
+    """A slider over 10**min_exp … 10**max_exp (its value is the number itself, not the exponent)."""
+    import ipywidgets as widgets
+
+    return widgets.FloatLogSlider(value=value, base=10, min=min_exp, max=max_exp, step=step,
+                                  description=description, continuous_update=continuous_update,
+                                  style={"description_width": "initial"},
+                                  layout=widgets.Layout(width="340px"))
+
+
+def dropdown(options, value, description):
+    """A labelled dropdown over `options` (a list of values or of (label, value) pairs)."""
+    import ipywidgets as widgets
+
+    return widgets.Dropdown(options=options, value=value, description=description,
+                            style={"description_width": "initial"})
