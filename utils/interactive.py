@@ -75,6 +75,9 @@ class InteractiveView:
         """Display the controls, then the figure; wire every control to `redraw`."""
         import ipywidgets as widgets
 
+        from utils.plotstyle import enable_figure_display
+
+        enable_figure_display()
         self._status = widgets.HTML(value="")
         box = widgets.VBox([widgets.HBox(list(self.controls.values()),
                                          layout=widgets.Layout(flex_flow="row wrap")), self._status])

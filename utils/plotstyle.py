@@ -30,8 +30,27 @@ COURSE_RC = {
 
 
 def use_course_style():
-    """Apply the course's matplotlib style (call once, in a notebook's set-up cell)."""
+    """Apply the course's matplotlib style (call once, in a notebook's set-up cell).
+
+    In IPython it also registers PNG display for Figure objects, so a figure
+    returned by a course function shows as an image without importing pyplot.
+    """
     mpl.rcParams.update(COURSE_RC)
+    enable_figure_display()
+
+
+def enable_figure_display():
+    """Make IPython render matplotlib Figures as inline PNGs (no-op outside IPython)."""
+    try:
+        from IPython import get_ipython
+        from IPython.core.pylabtools import select_figure_formats
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    select_figure_formats(shell, {"png"})
+    return True
 
 
 def new_figure(nrows=1, ncols=1, figsize=None, **subplot_kw):

@@ -1,0 +1,59 @@
+import pytest
+import torch
+
+from utils.data import DATASETS, load_dataset, make_spirals, train_val_split
+
+
+@pytest.mark.parametrize("name", [n for n in DATASETS if n != "digits"])
+def test_2d_sets_have_the_stated_shapes_and_split(name):
+    d = load_dataset(name, n=200, val_fraction=0.25)
+    assert d.x_train.shape == (150, 2) and d.x_val.shape == (50, 2)
+    assert d.y_train.dtype == torch.int64 and d.x_train.dtype == torch.float32
+    assert set(d.y_train.tolist()) == set(range(d.n_classes))
+
+
+def test_digits_come_from_the_package_with_64_pixels_in_unit_range():
+    d = load_dataset("digits")
+    assert d.x_train.shape[1] == 64 and d.image_shape == (8, 8) and d.n_classes == 10
+    assert len(d.x_train) + len(d.x_val) == 1797
+    assert 0.0 <= d.x_train.min() and d.x_train.max() <= 1.0
+
+
+def test_train_and_validation_do_not_overlap():
+    x = torch.arange(100).float().unsqueeze(1)
+    xt, _, xv, _ = train_val_split(x, torch.zeros(100, dtype=torch.int64), 0.2, seed=3)
+    assert len(set(xt.squeeze().tolist()) & set(xv.squeeze().tolist())) == 0
+    assert len(xt) == 80 and len(xv) == 20
+
+
+def test_same_seed_same_data_other_seed_other_data():
+    a, b, c = load_dataset("moons", seed=1), load_dataset("moons", seed=1), load_dataset("moons", seed=2)
+    assert torch.equal(a.x_train, b.x_train)
+    assert not torch.equal(a.x_train, c.x_train)
+
+
+def test_spirals_are_not_linearly_separable():
+    # The best linear classifier (least squares on ±1 targets) stays far from perfect.
+    x, y = make_spirals(n=400, seed=0)
+    X = torch.cat([x, torch.ones(len(x), 1)], 1).double()
+    w = torch.linalg.lstsq(X, (2 * y - 1).double().unsqueeze(1)).solution
+    acc = ((X @ w).squeeze() > 0).long().eq(y).float().mean().item()
+    assert acc < 0.8
+
+
+def test_unknown_data_set_is_named_in_the_error():
+    with pytest.raises(ValueError, match="'mnist'.*spirals"):
+        load_dataset("mnist")
+
+
+@pytest.mark.parametrize("bad", [-5, 0])
+def test_negative_or_zero_size_is_refused(bad):
+    with pytest.raises(ValueError, match=str(bad)):
+        load_dataset("spirals", n=bad)
+    with pytest.raises(ValueError):
+        make_spirals(n=bad)
+
+
+def test_bad_split_fraction_is_refused():
+    with pytest.raises(ValueError, match="val_fraction"):
+        load_dataset("blobs", val_fraction=1.0)

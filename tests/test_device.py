@@ -1,0 +1,44 @@
+import pytest
+import torch
+
+from utils.device import describe_device, pick_device
+
+
+def test_auto_picks_a_device_that_works():
+    device = pick_device("auto", verbose=False)
+    assert (torch.ones(2, device=device) * 2).sum().item() == 4.0
+
+
+def test_environment_variable_forces_cpu(monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_DEVICE", "cpu")
+    assert pick_device() == torch.device("cpu")
+    out = capsys.readouterr().out
+    assert "cpu" in out and "COURSE_DEVICE" in out
+
+
+def test_argument_overrides_environment(monkeypatch):
+    monkeypatch.setenv("COURSE_DEVICE", "cuda")
+    assert pick_device("cpu", verbose=False).type == "cpu"
+
+
+def test_unknown_device_name_is_refused_by_name(monkeypatch):
+    with pytest.raises(ValueError, match="'tpu'"):
+        pick_device("tpu")
+    monkeypatch.setenv("COURSE_DEVICE", "gpu0")
+    with pytest.raises(ValueError, match="gpu0.*COURSE_DEVICE"):
+        pick_device()
+
+
+def test_non_string_is_a_type_error():
+    with pytest.raises(TypeError):
+        pick_device(3)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA, so forcing it is valid")
+def test_forcing_an_absent_device_fails_instead_of_falling_back():
+    with pytest.raises(ValueError, match="not available"):
+        pick_device("cuda", verbose=False)
+
+
+def test_describe_cpu_mentions_threads():
+    assert describe_device("cpu").startswith("cpu (")

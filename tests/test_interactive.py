@@ -1,0 +1,71 @@
+import ipywidgets as widgets
+import numpy as np
+import pytest
+
+from utils.interactive import InteractiveView, dropdown, int_slider, interactive_view, log_slider, slider
+from utils.plotstyle import new_figure
+
+calls = []
+
+
+def plot_line(slope=1.0, colour="C0", fig=None):
+    """A toy view: rebuilds nothing when handed its figure back."""
+    calls.append(fig is None)
+    if fig is None:
+        fig, ax = new_figure()
+        ax.plot([0, 1], [0, slope], color=colour)
+    else:
+        fig.axes[0].lines[0].set_data([0, 1], [0, slope])
+    return fig
+
+
+def plot_plain(n=3):
+    fig, ax = new_figure()
+    ax.plot(np.arange(n))
+    return fig
+
+
+def test_changing_a_control_redraws_and_reuses_the_figure():
+    calls.clear()
+    s = slider(1.0, -2.0, 2.0, 0.1, "slope")
+    view = interactive_view(plot_line, slope=s)
+    first = view.figure
+    s.value = -2.0
+    assert calls == [True, False]
+    assert view.figure is first
+    assert view.figure.axes[0].lines[0].get_ydata()[1] == -2.0
+    assert view.last_redraw_s is not None
+
+
+def test_plain_function_without_fig_is_rebuilt():
+    w = int_slider(3, 1, 10, description="n")
+    view = interactive_view(plot_plain, n=w)
+    w.value = 7
+    assert len(view.figure.axes[0].lines[0].get_xdata()) == 7
+
+
+def test_fixed_arguments_are_passed():
+    view = interactive_view(plot_line, fixed={"colour": "red"}, slope=slider(0.5, 0, 1, 0.1, "s"))
+    assert view.settings() == {"slope": 0.5, "colour": "red"}
+
+
+def test_unknown_control_name_is_refused():
+    with pytest.raises(ValueError, match="'steepness'"):
+        InteractiveView(plot_line, {"steepness": slider(1, 0, 2, 0.1, "x")})
+
+
+def test_error_in_a_redraw_is_shown_under_the_controls():
+    def broken(x=1):
+        raise RuntimeError("boom")
+
+    view = InteractiveView(broken, {"x": int_slider(1, 0, 3)})
+    with pytest.raises(RuntimeError):
+        view.show()
+    assert "boom" in view._status.value
+
+
+def test_widget_builders_use_shared_ipywidgets_api():
+    assert isinstance(log_slider(0.1, -3, 0, "lr"), widgets.FloatLogSlider)
+    d = dropdown(["a", "b"], "b", "pick")
+    assert d.value == "b"
+    assert slider(1, 0, 2, 0.5, "x").continuous_update is False

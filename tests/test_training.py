@@ -1,0 +1,68 @@
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from utils.data import load_dataset
+from utils.training import History, accuracy, make_mlp, make_optimizer, train
+
+
+def test_training_reduces_loss_on_an_easy_task():
+    data = load_dataset("blobs", n=300, seed=0)
+    torch.manual_seed(0)
+    model = make_mlp([2, 16, 3])
+    hist = train(model, data, steps=200, lr=0.2, eval_every=20)
+    assert hist.train_loss[-1] < 0.5 * hist.train_loss[0]
+    assert hist.val_acc[-1] > 0.9
+    assert accuracy(model, data.x_val, data.y_val) == pytest.approx(hist.val_acc[-1])
+
+
+def test_same_seed_gives_the_same_history():
+    data = load_dataset("moons", n=200)
+    runs = []
+    for _ in range(2):
+        torch.manual_seed(1)
+        runs.append(train(make_mlp([2, 8, 2]), data, steps=50, lr=0.1, batch_size=16, seed=4).train_loss)
+    assert runs[0] == runs[1]
+
+
+def test_history_records_every_eval_and_the_last_step():
+    data = load_dataset("moons", n=100)
+    hist = train(make_mlp([2, 4, 2]), data, steps=55, eval_every=25)
+    assert hist.step == [25, 50, 55]
+    assert len(hist.val_loss) == len(hist.train_acc) == 3
+
+
+def test_steps_to_reach():
+    h = History(step=[10, 20, 30], train_loss=[1.0, 0.4, 0.1])
+    assert h.steps_to_reach(0.5) == 20 and h.steps_to_reach(0.01) is None
+
+
+def test_make_mlp_layers():
+    m = make_mlp([3, 5, 5, 2], activation=nn.Tanh, batchnorm=True, dropout=0.1)
+    kinds = [type(layer).__name__ for layer in m]
+    assert kinds == ["Linear", "BatchNorm1d", "Tanh", "Dropout", "Linear", "BatchNorm1d", "Tanh", "Dropout", "Linear"]
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(steps=0), "steps"), (dict(steps=-3), "steps"), (dict(batch_size=0), "batch_size"),
+    (dict(optimizer="rmsprop"), "rmsprop"), (dict(lr=-1.0), "lr"),
+])
+def test_bad_training_arguments_are_refused(kwargs, match):
+    data = load_dataset("moons", n=50)
+    with pytest.raises(ValueError, match=match):
+        train(make_mlp([2, 3, 2]), data, **kwargs)
+
+
+def test_bad_mlp_sizes_are_refused():
+    with pytest.raises(ValueError, match="sizes"):
+        make_mlp([2, -1, 2])
+    with pytest.raises(ValueError, match="weight_decay"):
+        make_optimizer(make_mlp([2, 2]), "sgd", 0.1, weight_decay=-1)
+
+
+def test_losses_are_finite():
+    data = load_dataset("spirals", n=100)
+    hist = train(make_mlp([2, 8, 2]), data, steps=30, eval_every=10)
+    assert all(math.isfinite(v) for v in hist.train_loss + hist.val_loss)
