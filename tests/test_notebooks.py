@@ -5,6 +5,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import NOTEBOOK_TIMES
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,5 +44,6 @@ def problems(nb):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs_clean(path):
     nb, elapsed = execute_notebook(path)
+    NOTEBOOK_TIMES[path.name] = elapsed
     print(f"\n{path.name}: executed in {elapsed:.1f} s")
     assert not problems(nb), "\n".join(problems(nb))
