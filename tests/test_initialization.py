@@ -1,0 +1,245 @@
+"""Tests for utils.initialization: the initialisers against torch.nn.init, the per-layer statistics, the views."""
+
+import io
+import math
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from matplotlib.patches import StepPatch
+from torch import nn
+
+from utils import initialization as init
+
+SHAPE = (400, 600)            # 240 000 draws: the sample std is within ~0.3% of the true std
+N = SHAPE[0] * SHAPE[1]
+
+# torch.nn.init's version of each scheme at s = 1 (LeCun normal is Kaiming normal with the linear gain).
+TORCH_INIT = {
+    "xavier_uniform": lambda w, act: nn.init.xavier_uniform_(w),
+    "xavier_normal": lambda w, act: nn.init.xavier_normal_(w),
+    "kaiming_uniform": lambda w, act: nn.init.kaiming_uniform_(w, a=init.LEAKY_SLOPE, nonlinearity=act),
+    "kaiming_normal": lambda w, act: nn.init.kaiming_normal_(w, a=init.LEAKY_SLOPE, nonlinearity=act),
+    "lecun_normal": lambda w, act: nn.init.kaiming_normal_(w, nonlinearity="linear"),
+    "orthogonal": lambda w, act: nn.init.orthogonal_(w),
+    "normal": lambda w, act: nn.init.normal_(w, std=1.0),
+}
+
+
+def _draw_both(scheme, activation, shape=SHAPE, seed=0):
+    ours = init.init_weights(shape, scheme, activation, generator=torch.Generator().manual_seed(seed))
+    torch.manual_seed(seed + 1)
+    theirs = TORCH_INIT[scheme](torch.empty(shape), activation)
+    return ours, theirs
+
+
+@pytest.mark.parametrize("scheme", list(TORCH_INIT))
+@pytest.mark.parametrize("activation", ["relu", "tanh", "leaky_relu", "linear"])
+def test_initialiser_has_the_same_mean_and_std_as_torch(scheme, activation):
+    ours, theirs = _draw_both(scheme, activation)
+    std_torch = theirs.double().std().item()
+    # mean: within 5 standard errors of 0; std: within 1.5% of torch's sample std (both have ~0.3% sampling noise)
+    assert abs(ours.double().mean().item()) < 5 * std_torch / math.sqrt(N)
+    assert ours.double().std().item() == pytest.approx(std_torch, rel=0.015)
+    assert init.init_std(scheme, SHAPE, activation) == pytest.approx(std_torch, rel=0.015)
+
+
+@pytest.mark.parametrize("scheme", ["xavier_uniform", "kaiming_uniform"])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+def test_uniform_initialisers_share_torchs_bounds(scheme, activation):
+    ours, theirs = _draw_both(scheme, activation)
+    bound_torch = theirs.abs().max().item()
+    bound_ours = ours.abs().max().item()
+    # with 240k uniform draws the largest |w| is within 0.01% of the bound; allow 0.1%
+    assert bound_ours == pytest.approx(bound_torch, rel=1e-3)
+    assert bound_ours <= math.sqrt(3) * init.init_std(scheme, SHAPE, activation) * (1 + 1e-6)
+
+
+def test_orthogonal_rows_are_orthonormal_like_torchs():
+    for shape in [(64, 64), (32, 80), (80, 32)]:
+        ours, theirs = _draw_both("orthogonal", "linear", shape)
+        small = min(shape)
+        gram_ours = ours @ ours.T if shape[0] <= shape[1] else ours.T @ ours
+        gram_torch = theirs @ theirs.T if shape[0] <= shape[1] else theirs.T @ theirs
+        torch.testing.assert_close(gram_ours, torch.eye(small), atol=1e-5, rtol=0)
+        torch.testing.assert_close(gram_torch, torch.eye(small), atol=1e-5, rtol=0)
+
+
+def test_constant_and_scale_follow_the_formula():
+    torch.testing.assert_close(init.init_weights((3, 4), "constant", scale=0.25),
+                               nn.init.constant_(torch.empty(3, 4), 0.25))
+    g = torch.Generator().manual_seed(0)
+    w = init.init_weights(SHAPE, "kaiming_normal", "relu", scale=3.0, generator=g)
+    assert w.std().item() == pytest.approx(3.0 * math.sqrt(2 / SHAPE[1]), rel=0.015)
+
+
+@pytest.mark.parametrize("activation", ["linear", "tanh", "sigmoid", "relu", "leaky_relu"])
+def test_gain_matches_torch_calculate_gain(activation):
+    param = init.LEAKY_SLOPE if activation == "leaky_relu" else None
+    assert init.gain(activation) == pytest.approx(nn.init.calculate_gain(activation, param), rel=1e-12)
+
+
+def test_conv_fan_in_is_channels_times_kernel_area():
+    assert init.fans((32, 16, 3, 5)) == (16 * 3 * 5, 32 * 3 * 5)
+    assert init.fans((10, 7)) == (7, 10)
+    shape = (64, 32, 3, 3)
+    torch.manual_seed(0)
+    theirs = nn.init.kaiming_normal_(torch.empty(shape), nonlinearity="relu")
+    assert init.init_std("kaiming_normal", shape, "relu") == pytest.approx(math.sqrt(2 / (32 * 9)))
+    assert theirs.std().item() == pytest.approx(math.sqrt(2 / (32 * 9)), rel=0.02)
+
+
+def test_conv_fan_table_agrees_with_torch():
+    for scheme, fan_in, fan_out, formula, ours, theirs in init.conv_fan_table((64, 32, 3, 3)):
+        assert (fan_in, fan_out) == (288, 576), scheme
+        assert ours == pytest.approx(formula, rel=0.03), scheme
+        assert theirs == pytest.approx(formula, rel=0.03), scheme
+
+
+def test_orthogonal_linear_net_keeps_the_root_mean_square_exactly():
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(300, 64, generator=g, dtype=torch.float64) * 2.5 + 0.7
+    weights = [init.init_weights((64, 64), "orthogonal", generator=g, dtype=torch.float64) for _ in range(20)]
+    stats = init.propagate(x, weights, "linear")
+    rms = np.sqrt(stats.std ** 2 + stats.mean ** 2)
+    np.testing.assert_allclose(rms, x.pow(2).mean().sqrt().item(), rtol=1e-10)
+    assert stats.exploded_at is None
+
+
+def test_scaled_identity_net_multiplies_mean_and_std_by_c_per_layer():
+    x = torch.randn(500, 16, generator=torch.Generator().manual_seed(2), dtype=torch.float64) + 1.0
+    c = -1.5
+    stats = init.propagate(x, [c * torch.eye(16, dtype=torch.float64)] * 6, "linear", keep=(6,))
+    powers = c ** np.arange(1, 7)
+    np.testing.assert_allclose(stats.mean, powers * x.mean().item(), rtol=1e-12)
+    np.testing.assert_allclose(stats.std, np.abs(powers) * x.std(correction=0).item(), rtol=1e-12)
+    torch.testing.assert_close(stats.kept[6], x * c ** 6)
+
+
+def test_variance_argument_matched_scheme_keeps_ratio_one_and_xavier_relu_loses_root_two():
+    def geometric_mean(r):
+        return float(np.exp(np.log(r).mean()))
+    # 50 layers of width 256: finite-width noise moves the per-layer ratio by a few percent; tolerance 0.04
+    assert geometric_mean(init.std_ratios("relu", "kaiming_normal")) == pytest.approx(1.0, abs=0.04)
+    assert geometric_mean(init.std_ratios("relu", "xavier_normal")) == pytest.approx(1 / math.sqrt(2), abs=0.04)
+    assert geometric_mean(init.std_ratios("linear", "lecun_normal")) == pytest.approx(1.0, abs=0.04)
+
+
+def test_gradient_profile_matches_hand_backprop_through_a_linear_net():
+    depth, width, n = 4, 32, 50
+    p = init.gradient_profile("linear", "xavier_normal", 1.0, depth, width, n, 0)
+    weights = init._net_weights("xavier_normal", "linear", 1.0, depth, width, 0)
+    u = torch.randn(n, width, generator=torch.Generator().manual_seed(20_000))
+    grad, expected = u.double(), []
+    for w in reversed(weights):      # dL/dh_l = dL/dh_{l+1} @ W_{l+1}, starting from dL/dh_depth = u
+        expected.append(grad.std(correction=0).item())
+        grad = grad @ w.double()
+    np.testing.assert_allclose(p.std, expected[::-1], rtol=1e-4)
+
+
+def test_unknown_scheme_or_activation_lists_the_known_names():
+    with pytest.raises(ValueError, match="kaiming_normal"):
+        init.init_weights((4, 4), "he_normal")
+    with pytest.raises(ValueError, match="leaky_relu"):
+        init.gain("swish")
+    with pytest.raises(ValueError, match="tanh"):
+        init.plot_init_histograms(activation="softplus")
+
+
+@pytest.mark.parametrize("bad", [{"depth": 0}, {"width": 0}, {"depth": -3}, {"width": 10_000}, {"depth": 51}])
+def test_depth_and_width_outside_the_range_are_refused(bad):
+    with pytest.raises(ValueError, match="depth|width"):
+        init.plot_init_histograms(**bad)
+
+
+def test_bad_scale_and_shape_are_refused():
+    with pytest.raises(ValueError, match="scale"):
+        init.init_weights((4, 4), "normal", scale=-1.0)
+    with pytest.raises(ValueError, match="shape"):
+        init.fans((5,))
+    with pytest.raises(TypeError, match="depth"):
+        init.activation_profile("relu", "normal", 1.0, 2.5, 10)
+
+
+def test_overflow_is_reported_as_exploded_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p = init.activation_profile("relu", "normal", 100.0, 50, 500, 200, 0)
+        fig = init.plot_init_histograms("relu", "normal", 100.0, 50, 500)
+    assert p.exploded_at is not None and p.exploded_at < 50
+    assert "exploded" in fig._suptitle.get_text()
+
+
+def _plotted_data_is_finite(fig):
+    for ax in fig.axes:
+        for line in ax.lines:
+            if not np.all(np.isfinite(np.asarray(line.get_xydata(), dtype=float))):
+                return False
+        for patch in ax.patches:
+            if isinstance(patch, StepPatch) and patch.get_visible():
+                values, edges, _ = patch.get_data()
+                if not (np.all(np.isfinite(values)) and np.all(np.isfinite(edges))):
+                    return False
+    return True
+
+
+@pytest.mark.parametrize("name", list(init.VIEW_SWEEPS))
+def test_every_view_sweep_setting_draws_finite_data_without_warnings(name):
+    plot_fn = getattr(init, name)
+    fig = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for settings in init.VIEW_SWEEPS[name]:
+            fig = plot_fn(**settings, fig=fig)
+            assert _plotted_data_is_finite(fig), settings
+            if settings["depth"] == init.MAX_DEPTH:  # render the extreme settings too: warnings can come from drawing
+                fig.savefig(io.BytesIO(), format="png")
+
+
+def test_view_sweep_spans_both_extremes_of_every_control():
+    sweep = init.VIEW_SWEEPS["plot_init_histograms"]
+    assert {s["activation"] for s in sweep} == set(init.ACTIVATIONS)
+    assert {s["scheme"] for s in sweep} == set(init.SCHEMES)
+    assert {0.001, 100.0} <= {s["scale"] for s in sweep}
+    assert {1, init.MAX_DEPTH} <= {s["depth"] for s in sweep}
+    assert {10, init.MAX_WIDTH} <= {s["width"] for s in sweep}
+
+
+def test_classic_tanh_experiment_collapses_saturates_or_keeps_spread():
+    small = init.activation_profile("tanh", "normal", 0.01, 10, 500, 1000, 0)
+    big = init.activation_profile("tanh", "normal", 1.0, 10, 500, 1000, 0)
+    xavier = init.activation_profile("tanh", "xavier_normal", 1.0, 10, 500, 1000, 0)
+    assert small.std[-1] < 1e-4 * small.std[0]
+    assert big.saturated[-1] > 0.5
+    assert 0.1 < xavier.std[-1] / xavier.std[0] < 1
+
+
+def test_constant_init_keeps_hidden_units_identical_but_logistic_regression_learns():
+    r = init.symmetry_experiment(steps=30)
+    assert r["constant"]["rank"] == 1 and r["constant"]["spread"] < 1e-6
+    assert r["random"]["rank"] > 1
+    assert r["logistic"]["accuracy"] > 0.5
+
+
+def test_activations_over_training_counts_every_hidden_value():
+    rec = init.activations_over_training(steps=3, depth=3, width=8)
+    assert rec["counts"].shape == (2, 3, 40)
+    # tanh values all lie in [-1, 1], the histogram range: each step counts batch (64) × width (8) values
+    np.testing.assert_array_equal(rec["counts"].sum(axis=2), 64 * 8)
+    assert np.all(np.isfinite(rec["loss"]))
+
+
+def test_check_kaiming_std_accepts_the_right_answer_only(capsys):
+    assert init.check_kaiming_std(math.sqrt(2 / 300), fan_in=300)
+    assert not init.check_kaiming_std(math.sqrt(1 / 300), fan_in=300)
+    assert not init.check_kaiming_std("two", fan_in=300)
+    assert capsys.readouterr().err == ""
+
+
+def test_check_keeps_spread_accepts_kaiming_and_rejects_xavier_politely(capsys):
+    assert init.check_keeps_spread("kaiming_normal")
+    assert not init.check_keeps_spread("xavier_normal")
+    assert not init.check_keeps_spread("he")
+    assert not init.check_keeps_spread(None)
+    assert capsys.readouterr().err == ""
