@@ -1,0 +1,300 @@
+"""Tests for utils.dead_relu: the dead-unit monitor, PReLU, the born-dead simulation, experiments, views, checkers."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from utils import dead_relu as dr
+from utils.training import train
+
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
+def _layer_with_units(weight, bias):
+    layer = nn.Linear(len(weight[0]), len(weight))
+    with torch.no_grad():
+        layer.weight.copy_(torch.tensor(weight))
+        layer.bias.copy_(torch.tensor(bias))
+    return layer
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_unit_with_large_negative_bias_is_dead_and_healthy_unit_is_not(device):
+    # unit 0: bias -100 on inputs in [-1, 1] -> never fires; unit 1: w = (1, 0), b = 0 -> fires on x1 > 0 only
+    model = nn.Sequential(_layer_with_units([[1.0, 1.0], [1.0, 0.0]], [-100.0, 0.0]), nn.ReLU(), nn.Linear(2, 1))
+    model.to(device)
+    x = torch.rand(200, 2, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    (stats,) = dr.dead_unit_report(model, x.to(device))
+    assert stats.dead.tolist() == [True, False]
+    assert stats.n_dead == 1 and stats.dead_fraction == 0.5
+    # the healthy unit is sparse, not dead: it fires on the examples with x1 > 0
+    assert stats.unit_active_fraction[1] == pytest.approx((x[:, 0] > 0).double().mean().item(), abs=1e-12)
+    assert 0 < stats.unit_active_fraction[1] < 1
+
+
+def test_counts_equal_a_direct_computation_for_a_deep_mlp():
+    torch.manual_seed(3)
+    model = nn.Sequential(nn.Linear(3, 10), nn.ReLU(), nn.Linear(10, 8), nn.ReLU(), nn.Linear(8, 2))
+    with torch.no_grad():
+        model[0].bias[:4] -= 3.0                     # kill a few units of the first layer
+    x = torch.randn(500, 3)
+    stats = dr.dead_unit_report(model, x, batch_size=64)   # several batches, accumulated
+    z1 = x @ model[0].weight.T + model[0].bias
+    z2 = torch.relu(z1) @ model[2].weight.T + model[2].bias
+    for s, z in zip(stats, (z1, z2)):
+        direct_rate = (z > 0).double().mean(0).numpy()
+        np.testing.assert_allclose(s.unit_active_fraction, direct_rate, rtol=0, atol=1e-12)
+        assert s.n_dead == int((z <= 0).all(0).sum())
+        assert s.active_fraction == pytest.approx((z > 0).double().mean().item(), abs=1e-12)
+    assert stats[0].n_dead >= 1
+    assert [s.name for s in stats] == ["1", "3"]
+
+
+def test_conv_channels_are_units_and_inplace_relu_is_measured_correctly():
+    torch.manual_seed(0)
+    conv = nn.Conv2d(1, 4, 3)
+    with torch.no_grad():
+        conv.bias[2] = -50.0
+    model = nn.Sequential(conv, nn.ReLU(inplace=True), nn.Flatten(), nn.Linear(4 * 6 * 6, 2))
+    x = torch.randn(30, 1, 8, 8)
+    (stats,) = dr.dead_unit_report(model, x)
+    z = conv(x)
+    np.testing.assert_allclose(stats.unit_active_fraction, (z > 0).double().mean((0, 2, 3)).numpy(), atol=1e-12)
+    assert stats.dead.tolist() == [False, False, True, False]
+
+
+def test_nested_modules_and_other_relu_like_layers_are_found():
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc, self.act = nn.Linear(2, 3), nn.LeakyReLU(0.1)
+
+        def forward(self, x):
+            return self.act(self.fc(x))
+
+    model = nn.Sequential(Block(), nn.Sequential(nn.Linear(3, 3), nn.ELU()), nn.Linear(3, 1))
+    names = [name for name, _ in dr.DeadUnitMonitor(model).layers]
+    assert names == ["0.act", "1.1"]
+
+
+def test_hooks_are_removed_when_the_block_ends_even_on_error():
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    with dr.DeadUnitMonitor(model):
+        assert len(model[1]._forward_hooks) == 1
+    assert len(model[1]._forward_hooks) == 0
+    with pytest.raises(RuntimeError):
+        with dr.DeadUnitMonitor(model):
+            raise RuntimeError("boom")
+    assert len(model[1]._forward_hooks) == 0
+
+
+def test_report_restores_training_mode():
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    model.train()
+    dr.dead_unit_report(model, torch.randn(10, 2))
+    assert model.training
+
+
+def test_model_without_relu_like_layers_gets_a_clear_error():
+    with pytest.raises(ValueError, match="no ReLU-like module"):
+        dr.DeadUnitMonitor(nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1)))
+    with pytest.raises(TypeError, match="torch.nn.Module"):
+        dr.DeadUnitMonitor(lambda x: x)
+
+
+def test_empty_data_set_raises_value_error():
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    with pytest.raises(ValueError, match="empty"):
+        dr.dead_unit_report(model, torch.empty(0, 2))
+    with pytest.raises(ValueError, match="no examples"):
+        dr.dead_mask(torch.empty(0, 4))
+    with pytest.raises(TypeError):
+        dr.dead_unit_report(model, [[0.0, 1.0]])
+    with pytest.raises(ValueError, match="no forward pass"):
+        dr.DeadUnitMonitor(model).stats()
+
+
+def test_dead_mask_counts_exact_zero_as_not_firing():
+    pre = torch.tensor([[0.0, -1.0, 2.0], [0.0, 1e-6, -3.0]])
+    assert dr.dead_mask(pre).tolist() == [True, False, False]
+
+
+def test_gradient_of_a_dead_unit_is_exactly_zero():
+    model = nn.Sequential(_layer_with_units([[1.0, 1.0], [1.0, -1.0]], [-100.0, 0.0]), nn.ReLU(), nn.Linear(2, 2))
+    x = torch.randn(64, 2)
+    nn.functional.cross_entropy(model(x), torch.randint(2, (64,))).backward()
+    assert torch.all(model[0].weight.grad[0] == 0) and model[0].bias.grad[0] == 0
+    assert model[0].weight.grad[1].abs().sum() > 0
+
+
+@pytest.mark.parametrize("shape, shared", [((20, 5), False), ((6, 3, 4, 4), False), ((20, 5), True)])
+def test_prelu_forward_and_grad_wrt_alpha_match_torch(shape, shared):
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(*shape, generator=g, dtype=torch.float64)
+    channels = 1 if shared else shape[1]
+    alpha = torch.rand(channels, generator=g, dtype=torch.float64) * 0.5
+    ref = nn.PReLU(channels, dtype=torch.float64)
+    with torch.no_grad():
+        ref.weight.copy_(alpha)
+    xt = x.clone().requires_grad_()
+    out_ref = ref(xt)
+    dout = torch.randn(*shape, generator=g, dtype=torch.float64)
+    out_ref.backward(dout)
+    out, cache = dr.prelu_forward(x, alpha)
+    dx, dalpha = dr.prelu_backward(dout, cache)
+    torch.testing.assert_close(out, out_ref.detach(), rtol=0, atol=1e-12)
+    torch.testing.assert_close(dx, xt.grad, rtol=0, atol=1e-12)
+    torch.testing.assert_close(dalpha, ref.weight.grad, rtol=1e-10, atol=1e-12)
+
+
+def test_prelu_rejects_alpha_of_the_wrong_shape():
+    with pytest.raises(ValueError, match="alpha"):
+        dr.prelu_forward(torch.randn(4, 3), torch.ones(2))
+
+
+def test_born_dead_width_one_matches_closed_form():
+    # width 1, one input: layer 1 fires on half the inputs; every later layer dies iff its weight is
+    # negative (probability 1/2), and a dead layer stays dead, so P(dead by depth L) = 1 - 2**-(L-1).
+    depths = [1, 2, 3, 5, 8]
+    p = dr.born_dead_probability(depths, [1], n_nets=20000, n_inputs=32, d_in=1, seed=0)[0]
+    np.testing.assert_allclose(p, [1 - 2.0 ** -(d - 1) for d in depths], atol=0.02)
+
+
+def test_born_dead_probability_rises_with_depth_and_falls_with_width():
+    p = dr.born_dead_probability([2, 5, 10, 20], [2, 4, 8], n_nets=2000, seed=1)
+    assert np.all(np.diff(p, axis=1) >= 0)
+    assert p[0, -1] > p[1, -1] > p[2, -1]
+    with pytest.raises(ValueError):
+        dr.born_dead_probability([0, 3], [2])
+
+
+def test_batched_sweep_matches_the_course_training_loop():
+    lrs, steps = [0.05, 0.8], 20
+    sweep = dr.train_lr_sweep(lrs, steps=steps, snapshot_every=steps)
+    data = dr.make_task(0)
+    for k, lr in enumerate(lrs):
+        net = dr.make_net(seed=0)
+        train(net, data, steps=steps, lr=lr, batch_size=dr.BATCH_SIZE, eval_every=steps, seed=0)
+        np.testing.assert_allclose(sweep["w1"][-1, k], net[0].weight.detach().numpy(), atol=1e-5)
+        np.testing.assert_allclose(sweep["b1"][-1, k], net[0].bias.detach().numpy(), atol=1e-5)
+        stats = dr.dead_unit_report(net, data.x_train)
+        np.testing.assert_allclose(sweep["dead"][-1, k], [s.dead_fraction for s in stats], atol=1e-6)
+
+
+def test_sweep_kills_more_units_at_the_largest_learning_rate_than_at_the_smallest():
+    sweep = dr.lr_sweep()
+    dead = sweep["dead"][-1].mean(axis=1)
+    assert dead[-1] > dead[0] + 0.3
+    assert not sweep["exploded"].any()
+    assert np.all(np.isfinite(sweep["final_loss"]))
+
+
+def test_warmup_raises_the_learning_rate_linearly():
+    p = nn.Parameter(torch.zeros(1))
+    opt = dr.WarmupSGD([p], lr=1.0, warmup_steps=4)
+    seen = []
+    for _ in range(6):
+        p.grad = torch.ones(1)
+        opt.step()
+        seen.append(opt.param_groups[0]["lr"])
+    assert seen == [0.25, 0.5, 0.75, 1.0, 1.0, 1.0]
+    assert p.item() == pytest.approx(-4.5)
+
+
+def test_make_net_variants_and_bad_names():
+    assert sum(isinstance(m, nn.PReLU) for m in dr.make_net("prelu").modules()) == 2
+    net = dr.make_net(init="kaiming", bias_init=0.1)
+    assert torch.all(net[0].bias == 0.1)
+    with pytest.raises(ValueError, match="activation"):
+        dr.make_net("swish")
+    with pytest.raises(ValueError, match="init"):
+        dr.make_net(init="xavier")
+
+
+def test_lr_index_snaps_to_grid_and_rejects_out_of_range():
+    assert dr.lr_index(0.01) == 0 and dr.lr_index(10.0) == 12 and dr.lr_index(10 ** 0.5 * 1.0000001) == 10
+    for bad in (0.0, -1.0, 100.0, "1"):
+        with pytest.raises(ValueError, match="lr"):
+            dr.lr_index(bad)
+
+
+def _finite_plot_data(fig):
+    for ax in fig.axes:
+        for line in ax.lines:
+            assert np.all(np.isfinite(np.asarray(line.get_xydata(), dtype=float)))
+        for coll in ax.collections:
+            assert np.all(np.isfinite(np.asarray(coll.get_offsets(), dtype=float)))
+            if hasattr(coll, "U"):
+                assert np.all(np.isfinite(coll.U)) and np.all(np.isfinite(coll.V))
+        for im in ax.images:
+            assert np.all(np.isfinite(np.asarray(im.get_array(), dtype=float)))
+
+
+@pytest.mark.parametrize("name", sorted(dr.VIEW_SWEEPS))
+def test_every_view_sweep_setting_draws_finite_data(name):
+    fn = getattr(dr, name)
+    fig = None
+    for kwargs in dr.VIEW_SWEEPS[name]:
+        _finite_plot_data(fn(**kwargs))
+        fig = fn(**kwargs, fig=fig)        # the in-place redraw path used by the sliders
+        _finite_plot_data(fig)
+
+
+def test_hyperplane_view_counts_dead_units_in_its_title_and_rejects_bad_step():
+    sweep = dr.lr_sweep()
+    k = dr.lr_index(10.0)
+    pre = sweep["x_train"] @ sweep["w1"][-1, k].T + sweep["b1"][-1, k]
+    n_dead = int((pre <= 0).all(0).sum())
+    fig = dr.plot_hyperplanes(lr=10.0, step=dr.STEPS)
+    assert f"{n_dead} of 32 first-layer units dead" in fig.axes[0].get_title()
+    with pytest.raises(ValueError, match="step"):
+        dr.plot_hyperplanes(step=dr.STEPS + 10)
+
+
+def test_static_plots_draw_finite_data():
+    sweep = dr.lr_sweep()
+    _finite_plot_data(dr.plot_dead_vs_lr(sweep))
+    _finite_plot_data(dr.plot_dead_over_steps(sweep, [0.1, 10.0]))
+    _finite_plot_data(dr.plot_born_dead([1, 2, 3], [2, 4], np.array([[0, 0.5, 0.7], [0, 0.1, 0.2]])))
+    _finite_plot_data(dr.plot_dead_at_birth([-1, 0], [0.5, 0.1], [0.1, 1], [0.4, 0.1]))
+    net = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 4), nn.ReLU(), nn.Linear(4, 1))
+    _finite_plot_data(dr.plot_unit_activity(dr.dead_unit_report(net, torch.randn(50, 2))))
+
+
+def test_check_dead_count_accepts_the_hand_count_only(capsys):
+    # by hand: unit 1 (-x2 - 2.5) and unit 2 (-x1 - x2 - 1) are <= 0 at all four points;
+    # unit 0 (x1) fires at (1, 2) and unit 3 (0.5 x1 + 0.5 x2 - 1.25) fires at (1, 2).
+    assert dr.check_dead_count(2)
+    assert not dr.check_dead_count(3)
+    assert not dr.check_dead_count("two")
+    assert "❌" in capsys.readouterr().out
+
+
+def test_check_dead_mask_accepts_correct_function_and_rejects_strict_inequality():
+    assert dr.check_dead_mask(lambda pre: (pre <= 0).all(dim=0))
+    assert not dr.check_dead_mask(lambda pre: (pre < 0).all(dim=0))
+    assert not dr.check_dead_mask(lambda pre: (pre <= 0).any(dim=0))
+    assert not dr.check_dead_mask(lambda pre: None)
+    assert not dr.check_dead_mask(lambda pre: 1 / 0)
+
+
+def test_check_largest_safe_lr():
+    sweep = dr.lr_sweep()
+    dead = sweep["dead"][-1].mean(axis=1)
+    expected = max(lr for lr, d in zip(sweep["lrs"], dead) if d <= 0.1)
+    assert dr.check_largest_safe_lr(float(expected))
+    assert not dr.check_largest_safe_lr(10.0)
+    assert not dr.check_largest_safe_lr(0.01)
+    assert not dr.check_largest_safe_lr(None)
+
+
+def test_revival_plain_relu_cannot_revive_but_reinit_does():
+    out = dr.revival_experiment(steps=50)
+    assert out["dead_grad_norm"] == 0.0
+    assert out["dead_before"] > 0
+    assert out["plain ReLU"] >= out["dead_before"]
+    assert out["re-initialise dead units"] < out["dead_before"]
+    assert math.isfinite(out["dead_before"])

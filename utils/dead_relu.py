@@ -1,0 +1,760 @@
+"""Dead ReLUs: a monitor that finds them, the mechanisms that kill them, and the experiments of notebook 05."""
+
+import functools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from matplotlib.lines import Line2D
+from torch import nn
+from torch.nn import functional as F
+
+from utils.data import load_dataset
+from utils.exercises import feedback
+from utils.plotstyle import BLUE, GREEN, ORANGE, PALETTE, PURPLE, SKY, VERMILION, new_figure
+from utils.training import evaluate, make_mlp, train
+
+# Activations whose output is > 0 exactly where their input is > 0, so "never positive" means the
+# same thing before and after them (this also makes the monitor correct for `inplace=True` layers).
+RELU_LIKE = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.RReLU, nn.ELU, nn.CELU, nn.SELU)
+
+# The task every experiment of the notebook shares: two moons, a 2-32-32-2 ReLU net, plain SGD.
+TASK = "moons"
+SIZES = (2, 32, 32, 2)
+STEPS = 300
+BATCH_SIZE = 32
+SNAPSHOT_EVERY = 10
+LR_EXPONENTS = tuple(-2 + 0.25 * k for k in range(13))     # learning rates 10**-2 … 10**1
+LARGE_LR = 10 ** 0.5
+
+
+# ----------------------------------------------------------------------------------------------
+# Pure computations
+# ----------------------------------------------------------------------------------------------
+
+def dead_mask(pre):
+    """Which units are dead on a data set.
+
+    pre: (N, H) pre-activations of H units on N examples (or (N, C, ...) for channels).
+    Returns a bool tensor (H,): True where the pre-activation is <= 0 for every example.
+    """
+    if not isinstance(pre, torch.Tensor):
+        raise TypeError(f"pre must be a torch.Tensor of shape (N, H), got {type(pre).__name__}")
+    if pre.ndim < 2:
+        raise ValueError(f"pre must have shape (N, H) or (N, C, ...), got shape {tuple(pre.shape)}")
+    if pre.shape[0] == 0:
+        raise ValueError("pre has no examples (N = 0): a unit cannot be called dead on an empty data set")
+    return ~(pre > 0).transpose(0, 1).reshape(pre.shape[1], -1).any(dim=1)
+
+
+def first_layer_dead_mask(weight, bias, x):
+    """Dead units of a first layer: the active half-plane {x : w·x + b > 0} holds no data point.
+
+    weight: (H, d); bias: (H,); x: (N, d).  Returns a bool tensor (H,).
+    """
+    return dead_mask(x @ weight.T + bias)
+
+
+def prelu_forward(x, alpha):
+    """Parametric ReLU: out = x where x > 0, alpha * x elsewhere.
+
+    x: (N, C, ...) inputs; alpha: (C,) one slope per channel, or (1,) one shared slope.
+    Returns out (same shape as x) and a cache for `prelu_backward`.
+    """
+    if alpha.ndim != 1 or alpha.numel() not in (1, x.shape[1] if x.ndim > 1 else 1):
+        raise ValueError(f"alpha must have shape (1,) or (C,) with C = x.shape[1]; got alpha {tuple(alpha.shape)} "
+                         f"for x {tuple(x.shape)}")
+    a = alpha.reshape([1, -1] + [1] * (x.ndim - 2)) if x.ndim > 1 else alpha
+    out = torch.where(x > 0, x, a * x)
+    return out, (x, a, alpha.shape)
+
+
+def prelu_backward(dout, cache):
+    """Gradients of `prelu_forward`.
+
+    dout: upstream gradient, shape of x.  Returns dx (shape of x) and dalpha (shape of alpha).
+    """
+    x, a, alpha_shape = cache
+    negative = x <= 0
+    dx = torch.where(negative, a * dout, dout)
+    contrib = torch.where(negative, dout * x, torch.zeros_like(x))
+    if alpha_shape.numel() == 1:
+        dalpha = contrib.sum().reshape(alpha_shape)
+    else:
+        dalpha = contrib.transpose(0, 1).reshape(alpha_shape[0], -1).sum(dim=1)
+    return dx, dalpha
+
+
+def born_dead_probability(depths, widths, n_nets=4000, n_inputs=64, d_in=2, seed=0, device=None):
+    """Monte Carlo estimate of P(a freshly initialised deep ReLU net is born dead), after Lu et al. (2019).
+
+    Each net has `depth` hidden layers of `width` ReLU units, He-normal weights, zero biases, and is
+    evaluated on n_inputs points drawn uniformly from [-1, 1]^d_in.  It is born dead when some hidden
+    layer outputs zero for every input: every later layer then sees zeros and the output is constant.
+    All nets of one width are simulated at once (batched matrix products), and since a zero layer stays
+    zero, one pass up to max(depths) answers every depth.
+    Returns an array (len(widths), len(depths)) of probabilities.
+    """
+    depths = [int(d) for d in depths]
+    if not depths or min(depths) < 1:
+        raise ValueError(f"depths must be positive integers, got {depths}")
+    if not widths or min(widths) < 1:
+        raise ValueError(f"widths must be positive integers, got {list(widths)}")
+    g = torch.Generator().manual_seed(seed)
+    device = torch.device(device or "cpu")
+    x = (2 * torch.rand(n_nets, n_inputs, d_in, generator=g) - 1).to(device)
+    probs = np.zeros((len(widths), len(depths)))
+    for i, width in enumerate(widths):
+        h, fan_in = x, d_in
+        first_dead = torch.full((n_nets,), math.inf, device=device)
+        for layer in range(1, max(depths) + 1):
+            w = (torch.randn(n_nets, fan_in, width, generator=g) * math.sqrt(2.0 / fan_in)).to(device)
+            h = torch.relu(torch.bmm(h, w))
+            all_zero = ~(h > 0).flatten(1).any(dim=1)
+            first_dead = torch.where(all_zero & (first_dead == math.inf),
+                                     torch.full_like(first_dead, layer), first_dead)
+            fan_in = width
+        probs[i] = [(first_dead <= d).float().mean().item() for d in depths]
+    return probs
+
+
+# ----------------------------------------------------------------------------------------------
+# The dead-unit monitor
+# ----------------------------------------------------------------------------------------------
+
+@dataclass
+class LayerStats:
+    """What one ReLU-like layer did over a data set.
+
+    unit_active_fraction: (units,) fraction of examples (and positions) on which each unit fired;
+    a dead unit has exactly 0, a healthy sparse unit something in between.
+    """
+
+    name: str
+    kind: str
+    unit_active_fraction: np.ndarray
+
+    @property
+    def n_units(self):
+        return len(self.unit_active_fraction)
+
+    @property
+    def dead(self):
+        """Bool array (units,): True for units that never fired."""
+        return self.unit_active_fraction == 0
+
+    @property
+    def n_dead(self):
+        return int(self.dead.sum())
+
+    @property
+    def dead_fraction(self):
+        return self.n_dead / self.n_units
+
+    @property
+    def active_fraction(self):
+        """Fraction of all outputs of the layer that were non-zero (1 - sparsity)."""
+        return float(self.unit_active_fraction.mean())
+
+    def __repr__(self):
+        return (f"{self.name:>10} ({self.kind}): {self.n_dead:3d}/{self.n_units} dead "
+                f"({self.dead_fraction:.0%}), {self.active_fraction:.0%} of outputs active")
+
+
+class DeadUnitMonitor:
+    """Forward hooks on every ReLU-like module of a model that record which units ever fire.
+
+    Use it as a context manager; the hooks are removed on exit:
+
+        with DeadUnitMonitor(model) as monitor:
+            for xb in batches:
+                model(xb)
+        monitor.stats()          # one LayerStats per ReLU-like layer
+
+    A unit is channel dimension 1 of the layer's input ((N, H) for linear layers, (N, C, H, W) for
+    convolutions).  Works on any device; the counts are kept on the CPU.  Activations called as
+    functions inside `forward` (torch.relu, F.relu) cannot be hooked: use nn.ReLU modules.
+    """
+
+    def __init__(self, model, layer_types=RELU_LIKE):
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        self.layers = [(name or type(m).__name__, m) for name, m in model.named_modules()
+                       if isinstance(m, layer_types)]
+        if not self.layers:
+            kinds = sorted({type(m).__name__ for m in model.modules()})
+            raise ValueError(f"{type(model).__name__} contains no ReLU-like module (looked for "
+                             f"{[t.__name__ for t in layer_types]}, found {kinds}); if forward() calls "
+                             "torch.relu or F.relu, use nn.ReLU modules instead so they can be hooked")
+        self._handles = []
+        self.reset()
+
+    def reset(self):
+        """Forget everything recorded so far."""
+        self._active = {name: None for name, _ in self.layers}
+        self._count = {name: 0 for name, _ in self.layers}
+
+    def _hook(self, name):
+        def record(module, inputs, output):
+            pre = inputs[0].detach()
+            if pre.ndim < 2 or pre.shape[0] == 0:
+                return
+            per_unit = (pre > 0).transpose(0, 1).reshape(pre.shape[1], -1)
+            counts = per_unit.sum(dim=1).cpu().double()
+            self._active[name] = counts if self._active[name] is None else self._active[name] + counts
+            self._count[name] += per_unit.shape[1]
+        return record
+
+    def __enter__(self):
+        self._handles = [m.register_forward_hook(self._hook(name)) for name, m in self.layers]
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+        return False
+
+    def remove(self):
+        """Remove the hooks (done automatically when the `with` block ends)."""
+        for h in self._handles:
+            h.remove()
+        self._handles = []
+
+    def stats(self):
+        """A list of LayerStats, one per ReLU-like layer, in the order of `model.named_modules()`."""
+        if all(c == 0 for c in self._count.values()):
+            raise ValueError("the monitor has seen no forward pass yet: run the model inside the `with` block")
+        return [LayerStats(name, type(m).__name__, (self._active[name] / self._count[name]).numpy())
+                for name, m in self.layers if self._count[name] > 0]
+
+
+def dead_unit_report(model, x, batch_size=1024):
+    """Run `model` over the inputs x (N, ...) in eval mode and return its monitor's LayerStats list.
+
+    Usable during training (e.g. from `train(..., on_eval=...)`): gradients are off, the model's
+    train/eval mode is restored, and x is moved to the model's device.
+    """
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a torch.Tensor of inputs, got {type(x).__name__}")
+    if x.ndim == 0 or x.shape[0] == 0:
+        raise ValueError(f"x is an empty data set (shape {tuple(x.shape)}): need at least one example")
+    monitor = DeadUnitMonitor(model)
+    param = next(model.parameters(), None)
+    if param is not None:
+        x = x.to(param.device)
+    was_training = model.training
+    model.eval()
+    try:
+        with monitor, torch.no_grad():
+            for i in range(0, len(x), batch_size):
+                model(x[i:i + batch_size])
+    finally:
+        model.train(was_training)
+    return monitor.stats()
+
+
+def overall_dead_fraction(stats):
+    """Dead units over all units of all monitored layers (a number in [0, 1])."""
+    return sum(s.n_dead for s in stats) / sum(s.n_units for s in stats)
+
+
+# ----------------------------------------------------------------------------------------------
+# Experiments
+# ----------------------------------------------------------------------------------------------
+
+def make_task(seed=0, device="cpu"):
+    """The two-moons data set all experiments share (300 training, 100 validation points)."""
+    return load_dataset(TASK, n=400, seed=seed, device=device)
+
+
+def make_net(activation="relu", init="default", bias_init=0.0, batchnorm=False, seed=0):
+    """The seeded 2-32-32-2 net of the notebook, in one of the variants the remedies table compares.
+
+    activation: "relu", "leaky" (slope 0.01), "prelu" (one learned slope per unit, starts at 0.25), "elu".
+    init: "default" (PyTorch's), "kaiming" (He-normal weights, biases = bias_init).
+    """
+    makers = {"relu": nn.ReLU, "leaky": lambda: nn.LeakyReLU(0.01), "elu": nn.ELU}
+    widths = iter(SIZES[1:-1])
+    makers["prelu"] = lambda: nn.PReLU(next(widths), init=0.25)
+    if activation not in makers:
+        raise ValueError(f"unknown activation {activation!r}; expected one of {sorted(makers)}")
+    if init not in ("default", "kaiming"):
+        raise ValueError(f"unknown init {init!r}; expected 'default' or 'kaiming'")
+    torch.manual_seed(seed)
+    net = make_mlp(SIZES, activation=makers[activation], batchnorm=batchnorm)
+    if init == "kaiming":
+        for layer in net:
+            if isinstance(layer, nn.Linear):
+                nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+                nn.init.constant_(layer.bias, bias_init)
+    return net
+
+
+class WarmupSGD(torch.optim.SGD):
+    """Plain SGD whose learning rate rises linearly from lr/warmup_steps to lr over the first steps."""
+
+    def __init__(self, params, lr, warmup_steps=100, weight_decay=0.0):
+        super().__init__(params, lr=lr, weight_decay=weight_decay)
+        self.warmup_steps, self.t = int(warmup_steps), 0
+        self.base_lrs = [group["lr"] for group in self.param_groups]
+
+    def step(self, closure=None):
+        self.t += 1
+        for group, base in zip(self.param_groups, self.base_lrs):
+            group["lr"] = base * min(1.0, self.t / self.warmup_steps)
+        return super().step(closure)
+
+
+def _batched_params(net, k, device):
+    """The Linear layers of `net` copied k times: [(W (k, in, out), b (k, 1, out)), ...]."""
+    out = []
+    for layer in net:
+        if isinstance(layer, nn.Linear):
+            w = layer.weight.detach().T.unsqueeze(0).repeat(k, 1, 1).to(device).requires_grad_()
+            b = layer.bias.detach().reshape(1, 1, -1).repeat(k, 1, 1).to(device).requires_grad_()
+            out.append((w, b))
+    return out
+
+
+def _batched_forward(params, x):
+    """x: (B, d) shared by every net.  Returns logits (k, B, C) and the hidden pre-activations."""
+    h, pres = x, []
+    for i, (w, b) in enumerate(params):
+        z = torch.matmul(h, w) + b
+        if i < len(params) - 1:
+            pres.append(z)
+            z = torch.relu(z)
+        h = z
+    return h, pres
+
+
+def train_lr_sweep(lrs, steps=STEPS, batch_size=BATCH_SIZE, snapshot_every=SNAPSHOT_EVERY, seed=0, device=None):
+    """Train copies of one seeded 2-32-32-2 ReLU net with plain SGD, one copy per learning rate.
+
+    Every copy starts from the same weights and sees the same mini-batches (drawn exactly as
+    `utils.training.train` draws them), so the learning rate is the only difference.  The copies are
+    trained side by side as one batched computation, which is why this is fast.
+    Returns a dict of NumPy arrays:
+      lrs (K,); steps (S,) snapshot steps; w1 (S, K, 32, 2), b1 (S, K, 32) first-layer weights;
+      dead (S, K, 2) dead fraction of each hidden layer on the training set; final_loss (K,) full-batch
+      training loss; val_acc (K,); exploded (K,) bool (the loss became inf/NaN and the copy was frozen);
+      x_train (N, 2), y_train (N,) for drawing.
+    """
+    lrs = [float(v) for v in lrs]
+    if not lrs or min(lrs) <= 0:
+        raise ValueError(f"lrs must be positive learning rates, got {lrs}")
+    device = torch.device(device or "cpu")
+    data = make_task(seed, device)
+    params = _batched_params(make_net(seed=seed), len(lrs), device)
+    flat = [p for pair in params for p in pair]
+    lr = torch.tensor(lrs, device=device).reshape(-1, 1, 1)
+    g = torch.Generator().manual_seed(seed)
+    n, k = len(data.x_train), len(lrs)
+    frozen = torch.zeros(k, dtype=torch.bool, device=device)
+    snaps = {"steps": [], "w1": [], "b1": [], "dead": []}
+
+    def snapshot(step):
+        with torch.no_grad():
+            _, pres = _batched_forward(params, data.x_train)
+        snaps["steps"].append(step)
+        snaps["w1"].append(params[0][0].detach().transpose(1, 2).cpu().numpy().copy())
+        snaps["b1"].append(params[0][1].detach()[:, 0].cpu().numpy().copy())
+        snaps["dead"].append(torch.stack([(~(z > 0).any(dim=1)).float().mean(dim=1) for z in pres], 1).cpu().numpy())
+
+    snapshot(0)
+    for step in range(1, steps + 1):
+        idx = torch.randint(n, (min(batch_size, n),), generator=g).to(device)
+        logits, _ = _batched_forward(params, data.x_train[idx])
+        losses = F.cross_entropy(logits.transpose(1, 2), data.y_train[idx].expand(k, -1), reduction="none").mean(1)
+        frozen |= ~torch.isfinite(losses)
+        grads = torch.autograd.grad(torch.where(frozen, 0.0, losses).sum(), flat)
+        with torch.no_grad():
+            for p, gr in zip(flat, grads):
+                p -= torch.where(frozen.reshape(-1, 1, 1), 0.0, lr * gr)
+        if step % snapshot_every == 0 or step == steps:
+            snapshot(step)
+    with torch.no_grad():
+        logits, _ = _batched_forward(params, data.x_train)
+        final_loss = F.cross_entropy(logits.transpose(1, 2), data.y_train.expand(k, -1), reduction="none").mean(1)
+        val_logits, _ = _batched_forward(params, data.x_val)
+        val_acc = (val_logits.argmax(2) == data.y_val).float().mean(1)
+    out = {key: np.stack(v) if key != "steps" else np.array(v) for key, v in snaps.items()}
+    out.update(lrs=np.array(lrs), final_loss=final_loss.cpu().numpy(), val_acc=val_acc.cpu().numpy(),
+               exploded=frozen.cpu().numpy(), x_train=data.x_train.cpu().numpy(), y_train=data.y_train.cpu().numpy())
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def lr_sweep(seed=0):
+    """`train_lr_sweep` over the notebook's grid of learning rates, computed once and cached."""
+    return train_lr_sweep([10 ** e for e in LR_EXPONENTS], seed=seed)
+
+
+def lr_index(lr):
+    """Index of a learning rate in the notebook's grid (the slider snaps to it)."""
+    if not isinstance(lr, (int, float, np.floating)) or not lr > 0:
+        raise ValueError(f"lr must be a positive number, got {lr!r}")
+    e = math.log10(lr)
+    if not LR_EXPONENTS[0] - 1e-6 <= e <= LR_EXPONENTS[-1] + 1e-6:
+        raise ValueError(f"lr must be between 1e-2 and 1e1 (the precomputed grid), got {lr}")
+    return int(round((e - LR_EXPONENTS[0]) / 0.25))
+
+
+def largest_safe_lr(bound=0.1, seed=0):
+    """The largest grid learning rate whose dead fraction after training (whole net) is <= bound."""
+    sweep = lr_sweep(seed)
+    dead = sweep["dead"][-1].mean(axis=1)
+    ok = np.flatnonzero(dead <= bound)
+    return float(sweep["lrs"][ok[-1]]) if len(ok) else None
+
+
+def dead_at_birth(bias_shifts=(-1.0, -0.5, -0.25, 0.0, 0.25), weight_gains=(0.01, 0.1, 0.3, 1.0, 3.0),
+                  n_nets=20, seed=0):
+    """Dead fraction of freshly built nets (no training) when the init is shifted or mis-scaled.
+
+    Each net is the notebook's 2-32-32-2 net with PyTorch's default init, then either every bias
+    shifted by `bias_shift` or every weight multiplied by `weight_gain`; averaged over n_nets seeds.
+    Returns (dead fraction per shift (len(bias_shifts),), per gain (len(weight_gains),)).
+    """
+    x = make_task(seed).x_train
+
+    def mean_dead(edit):
+        fractions = []
+        for s in range(n_nets):
+            net = make_net(seed=seed + s)
+            with torch.no_grad():
+                for layer in net:
+                    if isinstance(layer, nn.Linear):
+                        edit(layer)
+            fractions.append(overall_dead_fraction(dead_unit_report(net, x)))
+        return float(np.mean(fractions))
+
+    by_shift = [mean_dead(lambda layer, c=c: layer.bias.add_(c)) for c in bias_shifts]
+    by_gain = [mean_dead(lambda layer, a=a: layer.weight.mul_(a)) for a in weight_gains]
+    return np.array(by_shift), np.array(by_gain)
+
+
+REMEDY_LR = 2.0
+
+REMEDIES = {
+    # name: (net options, learning-rate factor, warm-up steps)
+    "ReLU (baseline)": ({}, 1.0, 0),
+    "ReLU, lr ÷ 10": ({}, 0.1, 0),
+    "ReLU, warm-up 100 steps": ({}, 1.0, 100),
+    "Leaky ReLU (α = 0.01)": ({"activation": "leaky"}, 1.0, 0),
+    "PReLU (α not decayed)": ({"activation": "prelu"}, 1.0, 0),
+    "ELU": ({"activation": "elu"}, 1.0, 0),
+    "BatchNorm before ReLU": ({"batchnorm": True}, 1.0, 0),
+    "Kaiming init, zero bias": ({"init": "kaiming"}, 1.0, 0),
+    "Kaiming init, bias 0.1": ({"init": "kaiming", "bias_init": 0.1}, 1.0, 0),
+}
+
+
+def _sgd_excluding_prelu_slopes(net, lr, weight_decay, warmup_steps=1, decay_slopes=False):
+    """WarmupSGD with weight decay on every parameter except PReLU slopes (unless decay_slopes)."""
+    slopes = [p for m in net.modules() if isinstance(m, nn.PReLU) for p in m.parameters()]
+    others = [p for p in net.parameters() if all(p is not s for s in slopes)]
+    groups = [{"params": others, "weight_decay": weight_decay}]
+    if slopes:
+        groups.append({"params": slopes, "weight_decay": weight_decay if decay_slopes else 0.0})
+    return WarmupSGD(groups, lr=lr, warmup_steps=max(warmup_steps, 1)), slopes
+
+
+def compare_remedies(lr=REMEDY_LR, weight_decay=1e-3, steps=STEPS, seed=0, device=None):
+    """Train every variant of REMEDIES on the same task, seed and mini-batches; one row per variant.
+
+    All use SGD with weight decay on the Linear weights and biases (never on PReLU slopes).
+    Returns a list of dicts: name, dead (fraction of hidden units whose pre-activation is never > 0
+    on the training set; NaN if training diverged), train_loss, val_acc, diverged (bool).
+    """
+    data = make_task(seed, device or "cpu")
+    rows = []
+    for name, (options, lr_factor, warmup) in REMEDIES.items():
+        net = make_net(seed=seed, **options).to(data.x_train.device)
+        opt, _ = _sgd_excluding_prelu_slopes(net, lr * lr_factor, weight_decay, warmup)
+        train(net, data, steps=steps, optimizer=opt, batch_size=BATCH_SIZE, eval_every=steps, seed=seed)
+        loss, _ = evaluate(net, data.x_train, data.y_train)
+        _, acc = evaluate(net, data.x_val, data.y_val)
+        diverged = not all(torch.isfinite(p).all() for p in net.parameters()) or not math.isfinite(loss)
+        dead = math.nan if diverged else overall_dead_fraction(dead_unit_report(net, data.x_train))
+        rows.append({"name": name, "dead": dead, "train_loss": loss, "val_acc": acc, "diverged": diverged})
+    return rows
+
+
+def format_table(rows):
+    """The remedies table as aligned text."""
+    lines = [f"{'variant':<26}{'dead units':>11}{'train loss':>12}{'val acc':>9}"]
+    for r in rows:
+        if r["diverged"]:
+            lines.append(f"{r['name']:<26}{'—':>11}{'diverged':>12}{r['val_acc']:>9.0%}")
+        else:
+            lines.append(f"{r['name']:<26}{r['dead']:>11.0%}{r['train_loss']:>12.3f}{r['val_acc']:>9.0%}")
+    return "\n".join(lines)
+
+
+def prelu_slopes_under_decay(lr=0.5, weight_decay=1e-2, steps=STEPS, seed=0):
+    """Mean PReLU slope after training with the slopes excluded from, or included in, weight decay.
+
+    Also returns what decay alone would leave of the initial 0.25: 0.25 * (1 - lr * weight_decay) ** steps.
+    """
+    data = make_task(seed)
+    out = {"decay alone would leave": 0.25 * (1 - lr * weight_decay) ** steps}
+    for name, decay in (("α excluded from decay", False), ("α decayed", True)):
+        net = make_net("prelu", seed=seed)
+        opt, slopes = _sgd_excluding_prelu_slopes(net, lr, weight_decay, decay_slopes=decay)
+        train(net, data, steps=steps, optimizer=opt, batch_size=BATCH_SIZE, eval_every=steps, seed=seed)
+        out[name] = float(torch.cat([p.detach().flatten() for p in slopes]).mean())
+    return out
+
+
+def _reinit_dead_units(net, x, seed=0):
+    """Give every dead unit new He-normal incoming weights, zero bias and zero outgoing weights."""
+    g = torch.Generator().manual_seed(seed)
+    linears = [m for m in net if isinstance(m, nn.Linear)]
+    stats = dead_unit_report(net, x)
+    with torch.no_grad():
+        for s, layer, nxt in zip(stats, linears, linears[1:]):
+            idx = torch.as_tensor(np.flatnonzero(s.dead))
+            if len(idx):
+                fresh = torch.randn(len(idx), layer.in_features, generator=g) * math.sqrt(2 / layer.in_features)
+                layer.weight[idx] = fresh
+                layer.bias[idx] = 0.0
+                nxt.weight[:, idx] = 0.0
+    return net
+
+
+def revival_experiment(lr=LARGE_LR, steps=200, finetune_lr=0.1, seed=0):
+    """Can dead units come back?  Kill units with a large learning rate, then keep training three ways.
+
+    Returns a dict: dead_before (units dead after the large-lr phase), dead_grad_norm (largest gradient
+    on any dead unit's incoming weights and bias, over the whole training set), and for each of
+    "plain ReLU", "swap to Leaky ReLU (α = 0.1)", "re-initialise dead units": the number of hidden units
+    still dead (as judged by a plain ReLU) after `steps` more steps at `finetune_lr`.
+    """
+    data = make_task(seed)
+    net = make_net(seed=seed)
+    train(net, data, steps=STEPS, lr=lr, batch_size=BATCH_SIZE, eval_every=STEPS, seed=seed)
+    stats = dead_unit_report(net, data.x_train)
+    out = {"dead_before": sum(s.n_dead for s in stats), "n_units": sum(s.n_units for s in stats)}
+    net.zero_grad()
+    F.cross_entropy(net(data.x_train), data.y_train).backward()
+    linears = [m for m in net if isinstance(m, nn.Linear)]
+    dead_grads = [torch.cat([layer.weight.grad[s.dead].flatten(), layer.bias.grad[s.dead]])
+                  for s, layer in zip(stats, linears) if s.n_dead]
+    out["dead_grad_norm"] = max((g.abs().max().item() for g in dead_grads), default=0.0)
+    state = {k: v.clone() for k, v in net.state_dict().items()}
+    for how in ("plain ReLU", "swap to Leaky ReLU (α = 0.1)", "re-initialise dead units"):
+        variant = make_net(seed=seed)
+        variant.load_state_dict(state)
+        if how.startswith("swap"):
+            variant = nn.Sequential(*[nn.LeakyReLU(0.1) if isinstance(m, nn.ReLU) else m for m in variant])
+        if how.startswith("re-init"):
+            _reinit_dead_units(variant, data.x_train, seed)
+        train(variant, data, steps=steps, lr=finetune_lr, batch_size=BATCH_SIZE, eval_every=steps, seed=seed + 1)
+        as_relu = nn.Sequential(*[nn.ReLU() if isinstance(m, nn.LeakyReLU) else m for m in variant])
+        out[how] = sum(s.n_dead for s in dead_unit_report(as_relu, data.x_train))
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Exercises
+# ----------------------------------------------------------------------------------------------
+
+# A tiny first layer and data set for counting dead units by hand.
+EXERCISE_W = torch.tensor([[1.0, 0.0], [0.0, -1.0], [-1.0, -1.0], [0.5, 0.5]])
+EXERCISE_B = torch.tensor([0.0, -2.5, -1.0, -1.25])
+EXERCISE_X = torch.tensor([[1.0, 2.0], [-1.0, 0.5], [2.0, -2.0], [0.0, 1.0]])
+
+
+def check_dead_count(answer):
+    """Exercise: how many of the 4 units of (EXERCISE_W, EXERCISE_B) are dead on EXERCISE_X?"""
+    if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
+        return feedback(False, f"answer with a whole number of units (0 to 4), got {answer!r}")
+    expected = int(first_layer_dead_mask(EXERCISE_W, EXERCISE_B, EXERCISE_X).sum())
+    return feedback(answer == expected,
+                    f"{answer} is not right: for each unit compute w·x + b at all four points; "
+                    "it is dead only if none of the four values is > 0",
+                    f"Correct: {expected} of the 4 units never fire on these points.")
+
+
+def check_dead_mask(fn):
+    """Exercise: `fn(pre)` with pre (N, H) must return the bool (H,) mask of units that never fire."""
+    g = torch.Generator().manual_seed(5)
+    pre = torch.randn(50, 12, generator=g)
+    pre[:, [2, 7]] = -pre[:, [2, 7]].abs()
+    pre[:, 9] = 0.0                        # exactly zero everywhere is dead too
+    pre[3, 4] = 1e-3                       # one tiny positive value keeps a unit alive
+    pre[:, 4] = torch.where(torch.arange(50) == 3, pre[:, 4], -pre[:, 4].abs())
+    try:
+        got = fn(pre.clone())
+    except Exception as exc:               # the learner's code: report rather than raise
+        return feedback(False, f"your function raised {type(exc).__name__}: {exc}")
+    if not isinstance(got, torch.Tensor) or got.shape != (12,):
+        return feedback(False, f"return a tensor of shape (12,) for pre of shape (50, 12), got {got!r}"[:200])
+    expected = dead_mask(pre)
+    wrong = torch.nonzero(got.bool() != expected).flatten().tolist()
+    return feedback(not wrong, f"units {wrong} are misclassified (dead means pre <= 0 for EVERY example)")
+
+
+def check_largest_safe_lr(answer, bound=0.1):
+    """Exercise: the largest learning rate of the sweep whose dead fraction stays <= bound."""
+    if not isinstance(answer, (int, float, np.floating)) or isinstance(answer, bool):
+        return feedback(False, f"answer with a learning rate (a number), got {answer!r}")
+    expected = largest_safe_lr(bound)
+    return feedback(math.isclose(answer, expected, rel_tol=0.02),
+                    f"{answer:g} is not it: read the dead fraction after training for each learning rate of "
+                    f"the sweep and take the largest one at or below {bound:.0%}",
+                    f"Correct: lr = {expected:.3g} is the largest grid value with at most {bound:.0%} dead units.")
+
+
+# ----------------------------------------------------------------------------------------------
+# Plots
+# ----------------------------------------------------------------------------------------------
+
+def plot_unit_activity(stats, title=None):
+    """Bar chart of each unit's firing rate, per layer, sorted: dead units sit at exactly zero."""
+    fig, axes = new_figure(1, len(stats), figsize=(5.0 * len(stats), 3.8), squeeze=False)
+    for i, (ax, s, colour) in enumerate(zip(axes[0], stats, PALETTE)):
+        rates = np.sort(s.unit_active_fraction)
+        ax.bar(np.arange(len(rates)), rates, color=np.where(rates == 0, VERMILION, colour), width=0.85)
+        ax.set_title(f"{s.kind} layer {i + 1}: {s.n_dead} of {s.n_units} dead")
+        ax.set_xlabel("unit (sorted by firing rate)")
+        ax.set_ylim(0, 1.02)
+    axes[0, 0].set_ylabel("fraction of examples\non which the unit fires")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+_GRID = (np.linspace(-2.6, 2.6, 131), np.linspace(-1.8, 1.8, 91))
+
+
+def _line_through(w, b):
+    """End points of the line w·x + b = 0 (empty if w is ~0 or not finite)."""
+    norm2 = float(w @ w)
+    if not np.isfinite(norm2) or not np.isfinite(b) or norm2 < 1e-12:
+        return np.array([]), np.array([])
+    p0, d = -b * w / norm2, np.array([-w[1], w[0]]) / math.sqrt(norm2)
+    ends = p0 + np.array([[-20.0], [20.0]]) * d
+    return ends[:, 0], ends[:, 1]
+
+
+def plot_hyperplanes(lr=LARGE_LR, step=STEPS, seed=0, fig=None):
+    """First-layer units of the sweep's net trained at `lr`, after `step` steps.
+
+    Each unit is the line w·x + b = 0; the shading counts how many units are active at each point,
+    a tick marks each unit's active side; dead units (no data on the active side) are dashed vermilion.
+    """
+    sweep = lr_sweep(seed)
+    k = lr_index(lr)
+    if not 0 <= step <= sweep["steps"][-1]:
+        raise ValueError(f"step must be between 0 and {sweep['steps'][-1]}, got {step}")
+    s = int(np.argmin(np.abs(sweep["steps"] - step)))
+    w, b, x = sweep["w1"][s, k], sweep["b1"][s, k], sweep["x_train"]
+    finite = np.all(np.isfinite(w), axis=1) & np.isfinite(b)
+    dead = np.array([not np.any(x @ wi + bi > 0) for wi, bi in zip(w, b)])
+    gx, gy = np.meshgrid(*_GRID)
+    pts = np.stack([gx.ravel(), gy.ravel()], 1)
+    with np.errstate(all="ignore"):
+        active = ((pts @ np.where(finite[:, None], w, 0).T + np.where(finite, b, -1)) > 0).sum(1).reshape(gx.shape)
+    ticks = []
+    for wi, bi in zip(w, b):
+        n2 = float(wi @ wi) if np.all(np.isfinite(wi)) else 0.0
+        foot = -(bi / n2) * wi if n2 > 1e-12 and np.isfinite(bi) else np.array([99.0, 99.0])
+        ticks.append((foot, (wi / math.sqrt(n2) if n2 > 1e-12 else np.zeros(2))))
+    title = (f"lr = {lr:.3g}, step {int(sweep['steps'][s])}: {int(dead.sum())} of {len(b)} "
+             "first-layer units dead")
+    if fig is None:
+        fig, ax = new_figure(figsize=(7.5, 5.2))
+        ax.imshow(active, origin="lower", extent=(*_GRID[0][[0, -1]], *_GRID[1][[0, -1]]), cmap="Greys",
+                  vmin=0, vmax=len(b), alpha=0.55, aspect="auto")
+        for _ in range(len(b)):
+            ax.plot([], [], lw=1.4)
+        ax.quiver(np.zeros(len(b)), np.zeros(len(b)), np.zeros(len(b)), np.zeros(len(b)), angles="xy",
+                  scale_units="xy", scale=4, width=0.004, color="0.2")
+        ax.scatter(x[:, 0], x[:, 1], c=np.where(sweep["y_train"] == 1, ORANGE, BLUE), s=12, zorder=3,
+                   edgecolors="white", linewidths=0.3)
+        ax.set_xlim(*_GRID[0][[0, -1]])
+        ax.set_ylim(*_GRID[1][[0, -1]])
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
+        fig.colorbar(ax.images[0], ax=ax, label="units active here", shrink=0.8)
+        ax.legend(handles=[Line2D([], [], color=GREEN, label="alive unit (tick: active side)"),
+                           Line2D([], [], color=VERMILION, ls="--", label="dead unit")], loc="lower left")
+    ax = fig.axes[0]
+    ax.images[0].set_data(active)
+    for line, wi, bi, is_dead in zip(ax.lines, w, b, dead):
+        line.set_data(*_line_through(wi, bi))
+        line.set_color(VERMILION if is_dead else GREEN)
+        line.set_linestyle("--" if is_dead else "-")
+    quiver = ax.collections[0]
+    quiver.set_offsets(np.array([t[0] for t in ticks]))
+    quiver.set_UVC(np.array([t[1][0] for t in ticks]), np.array([t[1][1] for t in ticks]))
+    ax.set_title(title)
+    return fig
+
+
+def plot_dead_vs_lr(sweep):
+    """Dead fraction (per hidden layer, at birth and after training) against the learning rate."""
+    fig, ax = new_figure(figsize=(7.5, 4.3))
+    for layer, colour in zip(range(sweep["dead"].shape[2]), (BLUE, ORANGE)):
+        ax.plot(sweep["lrs"], sweep["dead"][-1, :, layer], "o-", color=colour,
+                label=f"hidden layer {layer + 1}, after {sweep['steps'][-1]} steps")
+        ax.plot(sweep["lrs"], sweep["dead"][0, :, layer], ":", color=colour,
+                label=f"hidden layer {layer + 1}, at birth")
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate (plain SGD)")
+    ax.set_ylabel("fraction of units dead")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title("Beyond a threshold, larger steps kill more units")
+    ax.legend(loc="upper left")
+    return fig
+
+
+def plot_dead_over_steps(sweep, lrs):
+    """Dead fraction of the whole net during training, one curve per learning rate in `lrs`."""
+    fig, ax = new_figure(figsize=(7.5, 4.0))
+    for lr, colour in zip(lrs, (SKY, GREEN, ORANGE, VERMILION, PURPLE)):
+        k = lr_index(lr)
+        ax.step(sweep["steps"], sweep["dead"][:, k].mean(axis=1), where="post", color=colour, label=f"lr = {lr:.3g}")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("fraction of hidden units dead")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title("Deaths come in jumps; a larger step kills sooner")
+    ax.legend(loc="center right")
+    return fig
+
+
+def plot_dead_at_birth(bias_shifts, by_shift, weight_gains, by_gain):
+    """Two panels: dead fraction at birth against a bias shift, and against a weight scale."""
+    fig, (a, b) = new_figure(1, 2, figsize=(10.5, 4.0), sharey=True)
+    a.plot(bias_shifts, by_shift, "o-", color=VERMILION)
+    a.set_xlabel("constant added to every bias")
+    a.set_ylabel("fraction of units dead at birth")
+    a.set_title("A negative bias kills at birth")
+    b.plot(weight_gains, by_gain, "o-", color=BLUE)
+    b.set_xscale("log")
+    b.set_xlabel("factor on every weight (×PyTorch default)")
+    b.set_title("Tiny weights let the bias decide")
+    a.set_ylim(-0.02, 1.02)
+    return fig
+
+
+def plot_born_dead(depths, widths, probs):
+    """P(born dead) against depth, one curve per width."""
+    fig, ax = new_figure(figsize=(7.5, 4.3))
+    for width, p, colour in zip(widths, probs, PALETTE):
+        ax.plot(depths, p, "o-", ms=4, color=colour, label=f"width {width}")
+    ax.set_xlabel("depth (hidden layers)")
+    ax.set_ylabel("P(output constant at init)")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title("Deep, narrow ReLU nets are often born dead")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return fig
+
+
+VIEW_SWEEPS = {
+    "plot_hyperplanes": [
+        {"lr": 10 ** e, "step": s} for e in (-2.0, -1.0, 0.0, 0.5, 1.0) for s in (0, STEPS // 2, STEPS)
+    ],
+}
