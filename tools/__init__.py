@@ -1,0 +1,1 @@
+"""Maintainer tools: slide metadata (`python -m tools.slides`) and the static site (`python -m tools.site`)."""
