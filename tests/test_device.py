@@ -42,3 +42,33 @@ def test_forcing_an_absent_device_fails_instead_of_falling_back():
 
 def test_describe_cpu_mentions_threads():
     assert describe_device("cpu").startswith("cpu (")
+
+
+def test_one_cpu_thread_runs_on_one_thread_and_restores_the_count():
+    from utils.device import one_cpu_thread
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with one_cpu_thread():
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 2
+        with pytest.raises(RuntimeError), one_cpu_thread():  # restored even when the work fails
+            raise RuntimeError("boom")
+        assert torch.get_num_threads() == 2
+
+        @one_cpu_thread()
+        def threads_inside():
+            return torch.get_num_threads()
+
+        assert threads_inside() == 1 and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_one_cpu_thread_leaves_a_gpu_run_alone():
+    from utils.device import one_cpu_thread
+
+    before = torch.get_num_threads()
+    with one_cpu_thread("cuda"):  # only the device's type is read; no GPU is needed for this
+        assert torch.get_num_threads() == before

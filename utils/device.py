@@ -1,5 +1,6 @@
 """Choose where experiments run: CUDA, then Apple MPS, then the CPU (override with COURSE_DEVICE)."""
 
+import contextlib
 import os
 
 import torch
@@ -59,3 +60,23 @@ def describe_device(device):
     if device.type == "cpu":
         return f"cpu ({torch.get_num_threads()} threads)"
     return device.type
+
+
+@contextlib.contextmanager
+def one_cpu_thread(device=None):
+    """Run the enclosed PyTorch work on one CPU thread, and restore the thread count afterwards.
+
+    The course's nets are tiny (a few layers of at most a few hundred units): for them, starting and synchronising
+    CPU worker threads costs more than it saves, and on a busy 2-core machine spinning threads made training loops
+    several times slower.  `device`: where the work runs; for a GPU device nothing changes.
+    Use as `with one_cpu_thread(): ...` or as a decorator `@one_cpu_thread()`.
+    """
+    if device is not None and torch.device(device).type != "cpu":
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
