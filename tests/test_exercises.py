@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from utils.exercises import check_close, feedback
 
@@ -17,3 +18,10 @@ def test_check_close_accepts_right_and_explains_wrong(capsys):
     assert not check_close([1.0], [1.0, 2.0])
     assert not check_close("abc", 1.0)
     assert not check_close(np.nan, 1.0)
+
+
+@pytest.mark.parametrize("placeholder", [None, ...])
+def test_check_close_names_an_unfilled_placeholder(placeholder, capsys):
+    assert check_close(placeholder, 0.25, what="bound") is False
+    out = capsys.readouterr().out
+    assert "bound is still" in out and "placeholder" in out and "NaN" not in out

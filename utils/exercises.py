@@ -11,6 +11,9 @@ def feedback(ok, message_if_wrong, message_if_right="Correct!"):
 
 def check_close(answer, expected, rtol=1e-6, atol=1e-8, what="your answer"):
     """Compare a number or array with the expected value, saying how far off it is."""
+    if answer is None or answer is Ellipsis:  # the exercise's placeholder has not been replaced yet
+        return feedback(False, f"{what} is still {answer!r}: replace the placeholder with your answer, then run "
+                               f"this cell again")
     try:
         a = np.asarray(answer, dtype=float)
     except (TypeError, ValueError):
