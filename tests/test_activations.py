@@ -145,6 +145,50 @@ def test_sigmoid_gradients_vanish_with_depth_but_relu_ones_do_not_under_kaiming_
     assert rel[0] / rel[-1] > 0.1
 
 
+@pytest.mark.parametrize("name,init", [("sigmoid", "kaiming"), ("relu", "pytorch"), ("prelu", "lecun"),
+                                       ("maxout", "kaiming"), ("maxout", "pytorch")])
+def test_gradient_norms_match_autograd_through_the_nn_module_network(name, init):
+    # gradient_norms writes the forward pass out with plain tensors; the reference loads the same weights into
+    # the nn.Sequential of build_mlp (MaxoutLinear, nn.PReLU, ...) and back-propagates through the modules.
+    depth = 6
+    weights, biases, x, y = A.deep_mlp_weights(name, depth=depth, init=init)
+    model = A.build_mlp(name, [64] * (depth + 1) + [10])
+    with torch.no_grad():
+        for layer, w, b in zip(A.weight_layers(model), weights, biases):
+            layer.weight.copy_(w)
+            layer.bias.copy_(b)
+    F.cross_entropy(model(x), y).backward()
+    expected = [layer.weight.grad.norm().item() for layer in A.weight_layers(model)]
+    np.testing.assert_allclose(A.gradient_norms(name, depth, init=init), expected, rtol=1e-5)
+
+
+def test_deep_mlp_weights_follow_the_init_scale():
+    w_k = A.deep_mlp_weights("relu", depth=4, init="kaiming")[0]
+    w_l = A.deep_mlp_weights("relu", depth=4, init="lecun")[0]
+    w_p, b_p, _, _ = A.deep_mlp_weights("relu", depth=4, init="pytorch")
+    assert float(torch.cat([w.ravel() for w in w_k]).var()) == pytest.approx(2 / 64, rel=0.05)
+    assert float(torch.cat([w.ravel() for w in w_l]).var()) == pytest.approx(1 / 64, rel=0.05)
+    assert float(torch.cat([w.abs().ravel() for w in w_p]).max()) <= 1 / 8 and b_p[0].abs().max() > 0
+    assert A.deep_mlp_weights("maxout", depth=2)[0][0].shape == (128, 64)  # k = 2 pieces per unit
+    with pytest.raises(ValueError, match="known activations"):
+        A.deep_mlp_weights("sigmod", depth=2)
+
+
+def test_gradient_view_updates_one_figure_across_depth_and_group():
+    fig = A.plot_gradient_norms(depth=30, group="ReLU variants")
+    for depth, group in ((2, "classic"), (30, "modern smooth"), (7, "classic")):
+        assert A.plot_gradient_norms(depth=depth, group=group, fig=fig) is fig
+        ax = fig.axes[0]
+        names = A.GROUPS[group]
+        shown = [c for c in ax.collections if c.get_visible()]
+        assert [len(c.get_paths()) for c in shown] == [depth + 1] * len(names)
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == [A.get_activation(n).label for n in names]
+        assert ax.get_xlim()[1] == pytest.approx(depth + 1.6)
+        # bar k of the first activation reaches that layer's gradient norm
+        top = shown[0].get_paths()[0].vertices[:, 1].max()
+        assert top == pytest.approx(A.gradient_norms(names[0], depth)[0], rel=1e-9)
+
+
 def test_maxout_network_has_k_times_the_hidden_weights():
     plain = A.build_mlp("relu", [2, 8, 8, 2])
     maxout = A.build_mlp("maxout", [2, 8, 8, 2])
@@ -180,6 +224,9 @@ def test_every_view_sweep_setting_draws_finite_data_without_warnings(fn_name):
                         assert np.isfinite(patch.get_height()), (fn_name, settings)
                     if hasattr(patch, "get_data"):
                         assert np.all(np.isfinite(patch.get_data().values)), (fn_name, settings)
+                for coll in ax.collections:  # the gradient view's bars: one PolyCollection per activation
+                    for path in coll.get_paths():
+                        assert np.all(np.isfinite(path.vertices)), (fn_name, settings)
                 assert np.all(np.isfinite(ax.get_ylim())), (fn_name, settings)
             fig.canvas.draw()  # layout and text (mathtext) errors only show when drawn
 
@@ -241,3 +288,8 @@ def test_sigmoid_bound_checker():
     assert A.check_sigmoid_bound(0.25 ** 10, n_layers=10)
     assert not A.check_sigmoid_bound(0.25 * 10, n_layers=10)
     assert not A.check_sigmoid_bound("?", n_layers=10)
+
+
+def test_sigmoid_bound_checker_answers_the_placeholder_politely(capsys):
+    assert not A.check_sigmoid_bound(None, n_layers=10)
+    assert "still None" in capsys.readouterr().out

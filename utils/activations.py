@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from matplotlib.ticker import NullLocator
+from matplotlib.collections import PolyCollection
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
 from torch import nn
 
 from utils.exercises import check_close, feedback
@@ -416,32 +417,60 @@ def format_table(rows):
 INITS = ("kaiming", "lecun", "pytorch")
 
 
-@functools.lru_cache(maxsize=256)
-def gradient_norms(name, depth=10, width=64, n=256, init="kaiming", seed=0):
-    """Norm of ∂loss/∂W for every weight matrix of a deep MLP at initialisation (real autograd).
+def deep_mlp_weights(name, depth=10, width=64, n=256, init="kaiming", seed=0):
+    """The weights and the batch of the deep MLP behind `gradient_norms`, drawn from one seeded generator.
 
-    depth: hidden layers (each followed by `name`); the net has depth + 1 weight matrices.
-    init: "kaiming" (N(0, 2/fan_in)), "lecun" (N(0, 1/fan_in)) or "pytorch" (nn.Linear's default).
-    Inputs: n standard-normal vectors of size width; loss: cross-entropy against random labels of 10 classes.
-    Returns a float64 array (depth + 1,), input-side layer first.
+    init: "kaiming" (W ~ N(0, 2/fan_in), b = 0), "lecun" (W ~ N(0, 1/fan_in), b = 0) or "pytorch" (nn.Linear's
+    default: W and b ~ U(−1/√fan_in, 1/√fan_in)).  For "maxout" every hidden W has k = 2 times the rows.
+    Returns (weights, biases, x, y): depth + 1 matrices W (out, in) and vectors b (out,), input side first;
+    x (n, width) standard-normal inputs; y (n,) random labels of 10 classes.
     """
     if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 1:
         raise ValueError(f"depth must be a positive integer, got {depth!r}")
     if init not in INITS:
         raise ValueError(f"unknown init {init!r}; expected one of {INITS}")
-    model = build_mlp(name, [width] * (depth + 1) + [10], seed=seed)
+    get_activation(name)
+    k = 2 if name == "maxout" else 1
     g = torch.Generator().manual_seed(seed)
-    if init != "pytorch":
-        scale = 2.0 if init == "kaiming" else 1.0
-        with torch.no_grad():
-            for layer in weight_layers(model):
-                layer.weight.copy_(torch.randn(layer.weight.shape, generator=g) * np.sqrt(scale / layer.in_features))
-                layer.bias.zero_()
+    weights, biases = [], []
+    for i in range(depth + 1):
+        rows = 10 if i == depth else k * width
+        if init == "pytorch":
+            bound = 1.0 / np.sqrt(width)
+            weights.append((2 * torch.rand(rows, width, generator=g) - 1) * bound)
+            biases.append((2 * torch.rand(rows, generator=g) - 1) * bound)
+        else:
+            scale = 2.0 if init == "kaiming" else 1.0
+            weights.append(torch.randn(rows, width, generator=g) * np.sqrt(scale / width))
+            biases.append(torch.zeros(rows))
     x = torch.randn(n, width, generator=g)
     y = torch.randint(10, (n,), generator=g)
+    return weights, biases, x, y
+
+
+@functools.lru_cache(maxsize=256)
+def gradient_norms(name, depth=10, width=64, n=256, init="kaiming", seed=0):
+    """Norm of ∂loss/∂W for every weight matrix of a deep MLP at initialisation (real autograd).
+
+    depth: hidden layers (each followed by `name`); the net has depth + 1 weight matrices, drawn by
+    `deep_mlp_weights` (see there for `init`).  Inputs: n standard-normal vectors of size width; loss:
+    cross-entropy against random labels of 10 classes.  The forward pass is written out with plain tensors
+    rather than built from nn.Linear modules (half the time per net, and a slider move waits for up to five nets);
+    a test checks it against the same weights loaded into `build_mlp`.
+    Returns a float64 array (depth + 1,), input-side layer first.
+    """
+    weights, biases, x, y = deep_mlp_weights(name, depth, width, n, init, seed)
+    act = None if name == "maxout" else get_activation(name).module()
     with _small_net_threads():
-        nn.functional.cross_entropy(model(x), y).backward()
-    return np.array([layer.weight.grad.norm().item() for layer in weight_layers(model)])
+        for w in weights:
+            w.requires_grad_(True)
+        h = x
+        for w, b in zip(weights[:-1], biases[:-1]):
+            z = h @ w.T + b
+            h = z.view(n, width, 2).max(dim=-1).values if act is None else act(z)  # as MaxoutLinear
+        loss = nn.functional.cross_entropy(h @ weights[-1].T + biases[-1], y)
+        grads = torch.autograd.grad(loss, weights)
+        return torch.stack([gw.norm() for gw in grads]).double().numpy()
 
 
 TRAIN_NAMES = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "maxout")
@@ -533,6 +562,8 @@ def check_most_saturated(answer, candidates=("sigmoid", "tanh", "softplus"), sca
 
 def check_sigmoid_bound(answer, n_layers=10):
     """Exercise: the largest factor by which n_layers sigmoid derivatives can scale a gradient."""
+    if answer is None:
+        return feedback(False, "`bound` is still None: replace it with a Python expression for the factor")
     return check_close(answer, sigmoid_gradient_bound(n_layers), rtol=1e-6, atol=0,
                        what=f"your bound for {n_layers} layers")
 
@@ -634,40 +665,72 @@ GROUPS = {
 }
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_of_ten_label(value, _pos=None):
+    """'10⁻⁵' for 1e-5 as plain text: mathtext labels ($10^{-5}$) are re-parsed on every redraw and cost more."""
+    exponent = np.log10(value)
+    if abs(exponent - round(exponent)) > 1e-9:
+        return f"{value:.2g}"
+    return "10" + str(int(round(exponent))).translate(_SUPERSCRIPT)
+
+
+def _bar_verts(n_layers, slot, n_series, heights, bottom):
+    """Rectangles (n_layers, 4, 2) for one series of a grouped bar chart: layer k's bar of `slot` of `n_series`."""
+    width = 0.85 / n_series
+    left = np.arange(1, n_layers + 1) + (slot - (n_series - 1) / 2) * width - width / 2
+    top = np.maximum(heights, bottom)  # a gradient that underflowed to 0 gets an empty bar, not log(0)
+    xs = np.stack([left, left, left + width, left + width], axis=1)
+    ys = np.stack([np.full_like(top, bottom), top, top, np.full_like(top, bottom)], axis=1)
+    return np.stack([xs, ys], axis=2)
+
+
 def plot_gradient_norms(depth=10, group="classic", init="kaiming", fig=None):
     """Bar chart, per layer, of the weight-gradient norm at initialisation for each activation in GROUPS[group].
 
     The y axis is logarithmic; the title reports how much smaller the first layer's gradient is than the last's.
-    With `fig` from a call with the same depth and group only the bar heights and the title change.
+    Given `fig` from an earlier call (any depth, group, init), it only moves the bars, limits, legend and title:
+    each activation's bars are one PolyCollection, and the layout is fixed, so a redraw builds nothing new.
     """
     if group not in GROUPS:
         raise ValueError(f"unknown group {group!r}; expected one of {tuple(GROUPS)}")
     depth = int(depth)
     names = GROUPS[group]
     norms = {name: gradient_norms(name, depth, init=init) for name in names}
-    key = f"gradient_norms|{depth}|{group}"
-    if fig is None or fig.get_label() != key:
-        fig, ax = new_figure(figsize=(8.5, 4.2))
-        fig.set_label(key)
-        layers = np.arange(1, depth + 2)
-        width = 0.85 / len(names)
-        for i, name in enumerate(names):
-            ax.bar(layers + (i - (len(names) - 1) / 2) * width, norms[name], width=width, color=PALETTE[i % 6],
-                   label=get_activation(name).label)
-        ax.set_yscale("log")
-        ax.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost more to draw than the bars
-        ax.set_xlabel("layer (1 = next to the input)")
-        ax.set_ylabel("‖∂loss/∂W‖ (log scale)")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=10)
-    else:
-        ax = fig.axes[0]
-        for container, name in zip(ax.containers, names):
-            for bar, value in zip(container, norms[name]):
-                bar.set_height(value)
     values = np.concatenate(list(norms.values()))
     positive = values[values > 0]  # a float32 gradient can underflow to exactly 0 at great depth
     lo, hi = (positive.min(), positive.max()) if positive.size else (1e-12, 1.0)
-    ax.set_ylim(lo / 3, hi * 3)
+    # at least one power of ten inside the limits, so the log axis always has a labelled tick
+    bottom, top = min(lo / 3, 10.0 ** np.floor(np.log10(lo))), hi * 3
+    n_slots = max(len(g) for g in GROUPS.values())
+    if fig is None or fig.get_label() != "gradient_norms":
+        fig, ax = new_figure(figsize=(8.5, 4.2))
+        fig.set_label("gradient_norms")
+        # a fixed layout: constrained layout would re-measure every tick label on every redraw
+        fig.set_layout_engine("none")
+        ax.set_position([0.11, 0.13, 0.68, 0.78])  # left, bottom, width, height (figure fractions)
+        for i in range(n_slots):
+            ax.add_collection(PolyCollection([], facecolors=PALETTE[i % 6], edgecolors="none"), autolim=False)
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten_label))
+        ax.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost more to draw than the bars
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("layer (1 = next to the input)")
+        ax.set_ylabel("‖∂loss/∂W‖ (log scale)")
+    ax = fig.axes[0]
+    bars = ax.collections
+    for i, coll in enumerate(bars):
+        if i < len(names):
+            coll.set_verts(_bar_verts(depth + 1, i, len(names), norms[names[i]], bottom))
+            coll.set_label(get_activation(names[i]).label)
+        coll.set_visible(i < len(names))
+    labels = [get_activation(name).label for name in names]
+    legend = ax.get_legend()
+    if legend is None or [t.get_text() for t in legend.get_texts()] != labels:
+        ax.legend(bars[:len(names)], labels, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=10)
+    ax.set_xlim(0.4, depth + 1.6)
+    ax.set_ylim(bottom, top)
     ratios = {name: v[0] / v[-1] if v[-1] > 0 else 0.0 for name, v in norms.items()}
     worst = min(ratios, key=ratios.get)
     verdict = "a gradient of exactly 0 (underflow)" if ratios[worst] == 0 else \
