@@ -312,6 +312,25 @@ def test_batch_mean_spread_shrinks_like_one_over_sqrt_m():
     assert width[0] / width[1] == pytest.approx(4.0, rel=0.15)
 
 
+def test_a_batch_of_two_normalises_to_plus_and_minus_one():
+    x = np.array([[0.3, -1.2, 5.0], [2.5, 0.7, -4.0]])
+    out, _ = bn.batchnorm_forward(x, np.ones(3), np.zeros(3), eps=1e-5)
+    half_gap = np.abs(x[0] - x[1]) / 2
+    np.testing.assert_allclose(out[0], np.sign(x[0] - x[1]) * half_gap / np.sqrt(half_gap ** 2 + 1e-5), rtol=1e-12)
+    np.testing.assert_allclose(np.abs(out), 1.0, atol=1e-5)
+
+
+def test_smoothness_probe_reports_gradient_change_per_unit_step():
+    res = bn.smoothness_experiment(steps=2, lr=0.1, probe_every=1)
+    for r in res.values():
+        assert len(r["step"]) == 3 and np.all(np.isfinite(r["grad_lipschitz"])) and np.all(r["grad_norm"] > 0)
+        # max over eta in [0.25, 2] x lr of change(eta) / (eta |g|) lies between max change / (2 lr |g|) and
+        # max change / (0.25 lr |g|)
+        ratio = r["grad_change"] / (0.1 * r["grad_norm"])
+        assert np.all(r["grad_lipschitz"] >= ratio / 2 * (1 - 1e-9))
+        assert np.all(r["grad_lipschitz"] <= ratio / 0.25 * (1 + 1e-9))
+
+
 def test_batch_dependence_is_zero_in_eval_and_positive_in_train():
     torch.manual_seed(0)
     layer = nn.BatchNorm1d(3)
@@ -443,7 +462,7 @@ def test_static_plots_draw_from_small_fake_results():
     sweep = {"x": np.array([0.1, 1.0, 10.0]), "without BN": np.array([2.3, 0.2, math.inf]),
              "with BN": np.array([0.1, 0.1, 0.2])}
     assert plotted_data_is_finite(bn.plot_sweep(sweep, "lr", "t"))
-    sm = {k: {"step": steps, "loss_range": np.ones(5), "grad_change": np.ones(5)} for k in ("without BN", "with BN")}
+    sm = {k: {"step": steps, "loss_range": np.ones(5), "grad_lipschitz": np.ones(5)} for k in ("without BN", "with BN")}
     assert len(bn.plot_smoothness(sm).axes) == 2
     assert plotted_data_is_finite(bn.plot_batch_spread(bn.batch_mean_spread(draws=50)))
     small = {"batch_size": np.array([2, 8]), "BatchNorm": np.array([0.5, 0.9]), "GroupNorm": np.array([0.8, 0.9])}
