@@ -49,6 +49,15 @@ def test_no_absolute_paths(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_no_control_characters_in_cells(path):
+    # A generator script that writes "\beta" or "\times" in a non-raw string stores a backspace or a tab,
+    # and the LaTeX silently renders as "eta" or " imes".
+    for i, cell in enumerate(load(path).cells):
+        bad = sorted({hex(ord(ch)) for ch in cell.source if ord(ch) < 32 and ch != "\n"})
+        assert not bad, f"cell {i} ({cell.cell_type}) contains control characters {bad}: {cell.source[:80]!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_title_badges_goals_summary(path):
     nb = load(path)
     first = nb.cells[0]
