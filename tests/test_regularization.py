@@ -195,6 +195,55 @@ def test_fit_with_patience_restores_best_weights():
     assert restored == pytest.approx(hist.val_loss[best_i], rel=1e-5)
 
 
+# ----- the lesson's noisy digits task and its runs ----------------------------------------------
+
+
+def test_digits_task_mislabels_about_the_requested_fraction_and_keeps_validation_clean():
+    clean, noisy = R.digits_task(800, label_noise=0.0), R.digits_task(800, label_noise=0.2)
+    torch.testing.assert_close(noisy.x_train, clean.x_train)
+    assert torch.equal(noisy.y_val, clean.y_val)
+    wrong = noisy.y_train != clean.y_train
+    assert 0.15 < wrong.float().mean().item() < 0.25  # 800 draws: std of the fraction is 0.014
+    assert R.wrong_labels(800, label_noise=0.2) == int(wrong.sum())
+    # clean labels are the true digit labels of those images
+    x_all, y_all = R._digits_arrays()
+    first = int(torch.nonzero((x_all == clean.x_train[0]).all(1))[0])
+    assert int(y_all[first]) == int(clean.y_train[0])
+
+
+def test_digits_task_larger_sets_contain_the_smaller_ones_wrong_labels_included():
+    small, large = R.digits_task(100), R.digits_task(400)
+    assert torch.equal(large.x_train[:100], small.x_train)
+    assert torch.equal(large.y_train[:100], small.y_train)
+    assert torch.equal(large.x_val, small.x_val)
+
+
+@pytest.mark.parametrize("kwargs", [{"label_noise": 1.0}, {"label_noise": -0.1}, {"n_train": 0},
+                                    {"n_train": 2.5}, {"n_train": 5000}])
+def test_digits_task_bad_arguments_raise(kwargs):
+    with pytest.raises(ValueError, match="label_noise" if "label_noise" in kwargs else "n_train"):
+        R.digits_task(**{"n_train": 50, **kwargs})
+
+
+def test_trained_runs_are_cached_per_setting():
+    a, b = R.trained({}, n_train=20, steps=3), R.trained({}, n_train=20, steps=3)
+    assert a[0] is b[0]
+    c = R.trained({"l2": 0.1}, n_train=20, steps=3)
+    assert c[0] is not a[0]
+
+
+def test_lesson_run_overfits_and_early_stopping_catches_it():
+    # the story of sections 6 and 8: the unregularised net memorises the wrong labels, its validation
+    # loss is U-shaped, and early stopping (+ dropout + augmentation) beats it on validation accuracy
+    steps, _, val = R.early_stopping_curve()
+    best, _ = R.early_stopping(val, 5)
+    assert 0 < best < len(val) // 3 and val[-1] > 2 * val[best]
+    rows = R.comparison_table(names=("none", "early stopping"))[0]
+    assert rows[0]["train acc"] == 1.0  # all 100 labels fitted, wrong ones included
+    assert rows[1]["val acc"] > rows[0]["val acc"] + 0.05
+    assert rows[1]["gap"] < rows[0]["gap"] / 2
+
+
 # ----- augmentation ---------------------------------------------------------------------------
 
 

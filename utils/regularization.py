@@ -298,32 +298,50 @@ def _digits_arrays():
     return images.reshape(len(images), -1), labels
 
 
-def digits_task(n_train=150, n_val=600, seed=0, device=None):
-    """Scarce-data digits: a fixed validation set of n_val images, and the first n_train of the rest.
+LABEL_NOISE = 0.2  # the lesson's fraction of wrong training labels
 
-    The validation set does not depend on n_train, so runs with more data are comparable.
+
+def digits_task(n_train=100, n_val=600, label_noise=LABEL_NOISE, seed=0, device=None):
+    """Scarce, noisy digits: a fixed validation set of n_val images, and the first n_train of the rest.
+
+    A fraction of about `label_noise` of the training labels is replaced by a different, random class
+    (validation labels stay clean), so a net that memorises its training set visibly pays for it.
+    The validation set and the label noise of each image do not depend on n_train: a larger training
+    set contains the smaller one, wrong labels included, so runs with more data are comparable.
     Returns a `utils.data.Split` (x: (N, 64) in [0, 1], image_shape (8, 8)).
     """
     from utils.data import Split
 
     x, y = _digits_arrays()
-    if not 1 <= n_train <= len(x) - n_val:
-        raise ValueError(f"n_train must be in [1, {len(x) - n_val}], got {n_train}")
-    perm = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
+    if isinstance(n_train, bool) or not isinstance(n_train, (int, np.integer)) or not 1 <= n_train <= len(x) - n_val:
+        raise ValueError(f"n_train must be an integer in [1, {len(x) - n_val}], got {n_train!r}")
+    if not 0 <= label_noise < 1:
+        raise ValueError(f"label_noise must be a fraction in [0, 1), got {label_noise}")
+    g = torch.Generator().manual_seed(seed)
+    perm = torch.randperm(len(x), generator=g)
     val, pool = perm[:n_val], perm[n_val:]
-    tr = pool[:n_train]
-    return Split(x[tr], y[tr], x[val], y[val], "digits", 10, (8, 8)).to(device or "cpu")
+    wrong = torch.rand(len(pool), generator=g) < label_noise
+    offset = torch.randint(1, 10, (len(pool),), generator=g)  # 1..9: always a different class
+    y_pool = torch.where(wrong, (y[pool] + offset) % 10, y[pool])
+    tr = slice(0, n_train)
+    return Split(x[pool][tr], y_pool[tr], x[val], y[val], "digits", 10, (8, 8)).to(device or "cpu")
+
+
+def wrong_labels(n_train=100, label_noise=LABEL_NOISE, seed=0):
+    """How many of the n_train training labels of `digits_task` are wrong (an int)."""
+    clean = digits_task(n_train, label_noise=0.0, seed=seed)
+    return int((digits_task(n_train, label_noise=label_noise, seed=seed).y_train != clean.y_train).sum())
 
 
 REGULARISERS = {
     "none": {},
-    "L2": {"l2": 1e-2},
-    "L1": {"l1": 3e-4},
+    "L2": {"l2": 3e-2},
+    "L1": {"l1": 1e-3},
     "dropout": {"dropout": 0.5},
     "augmentation": {"augment": True},
     "early stopping": {"patience": 5},
     "batch norm": {"batchnorm": True},
-    "L2 + dropout + augmentation": {"l2": 1e-2, "dropout": 0.5, "augment": True},
+    "dropout + augmentation + early stopping": {"dropout": 0.5, "augment": True, "patience": 5},
 }
 
 
@@ -335,7 +353,10 @@ def build_model(hidden=128, dropout=0.0, batchnorm=False, seed=0):
     return nn.Sequential(*layers)
 
 
-def fit(model, data, steps=300, lr=3e-3, l1=0.0, l2=0.0, augment=False, patience=None, optimizer="adam",
+LR = 3e-3  # the learning rate of every run of the lesson
+
+
+def fit(model, data, steps=300, lr=LR, l1=0.0, l2=0.0, augment=False, patience=None, optimizer="adam",
         eval_every=10, seed=0, device=None):
     """Full-batch training with the lesson's regularisers switched on by argument.
 
@@ -407,14 +428,29 @@ def _fit(model, data, steps, lr, l1, l2, augment, patience, optimizer, eval_ever
     return hist
 
 
+@functools.lru_cache(maxsize=32)
+def _trained(cfg_items, n_train, steps, seed, device):
+    # Several sections reuse the same runs (the unregularised one above all): train each once.
+    cfg = dict(cfg_items)
+    model = build_model(dropout=cfg.pop("dropout", 0.0), batchnorm=cfg.pop("batchnorm", False), seed=seed)
+    hist = fit(model, digits_task(n_train, seed=seed), steps=steps, seed=seed, device=device, **cfg)
+    return model, hist
+
+
+def trained(cfg, n_train=100, steps=300, seed=0, device=None):
+    """The lesson's MLP trained on `digits_task(n_train, seed=seed)` with the regularisers in `cfg` (cached).
+
+    cfg: dict with any of dropout, batchnorm and the keyword arguments of `fit` (l1, l2, augment, patience,
+    optimizer).  Returns (model, History); do not modify them, they are shared between callers.
+    """
+    return _trained(tuple(sorted(cfg.items())), n_train, steps, seed, str(torch.device(device or "cpu")))
+
+
 def run_regulariser(name, n_train=100, steps=300, seed=0, device=None):
     """Train the lesson's MLP with one entry of REGULARISERS.  Returns (model, History)."""
     if name not in REGULARISERS:
         raise ValueError(f"unknown regulariser {name!r}; expected one of {tuple(REGULARISERS)}")
-    cfg = dict(REGULARISERS[name])
-    model = build_model(dropout=cfg.pop("dropout", 0.0), batchnorm=cfg.pop("batchnorm", False), seed=seed)
-    hist = fit(model, digits_task(n_train, seed=seed), steps=steps, seed=seed, device=device, **cfg)
-    return model, hist
+    return trained(REGULARISERS[name], n_train, steps, seed, device)
 
 
 def comparison_table(names=tuple(REGULARISERS), n_train=100, steps=300, seed=0, device=None):
@@ -435,34 +471,30 @@ def comparison_table(names=tuple(REGULARISERS), n_train=100, steps=300, seed=0, 
 
 def format_table(rows):
     """The comparison rows as an aligned text table (accuracies in %)."""
-    lines = [f"{'regulariser':<30}{'train acc':>10}{'val acc':>10}{'gap':>8}{'‖W‖':>8}"]
+    lines = [f"{'regulariser':<41}{'train acc':>10}{'val acc':>10}{'gap':>8}{'‖W‖':>8}"]
     for r in rows:
-        lines.append(f"{r['regulariser']:<30}{100 * r['train acc']:>9.1f}%{100 * r['val acc']:>9.1f}%"
+        lines.append(f"{r['regulariser']:<41}{100 * r['train acc']:>9.1f}%{100 * r['val acc']:>9.1f}%"
                      f"{100 * r['gap']:>7.1f}%{r['weight norm']:>8.1f}")
     return "\n".join(lines)
 
 
-def adam_vs_adamw(lam=0.05, steps=300, n_train=100, seed=0, device=None):
+def adam_vs_adamw(lam=0.03, steps=300, n_train=100, seed=0, device=None):
     """Same model, same data: Adam with L2 in the loss vs AdamW with decoupled weight decay of the same strength.
 
     Returns {name: (History, weight norm, trained model)} for "no decay", "Adam + L2 penalty", "AdamW".
     """
+    _check_lambda(lam)
     out = {}
     runs = (("no decay", {}), ("Adam + L2 penalty", {"l2": lam}), ("AdamW", {"l2": lam, "optimizer": "adamw"}))
     for name, kw in runs:
-        model = build_model(seed=seed)
-        hist = fit(model, digits_task(n_train, seed=seed), steps=steps, seed=seed, device=device, **kw)
+        model, hist = trained(kw, n_train, steps, seed, device)
         out[name] = (hist, weight_norm(model), model)
     return out
 
 
 def more_data_runs(multiples=(1, 2, 4, 8), base=100, steps=300, seed=0, device=None):
     """The unregularised MLP trained on base * m images for each multiple m.  Returns {n_train: History}."""
-    out = {}
-    for m in multiples:
-        model = build_model(seed=seed)
-        out[base * m] = fit(model, digits_task(base * m, seed=seed), steps=steps, seed=seed, device=device)
-    return out
+    return {base * m: trained({}, base * m, steps, seed, device)[1] for m in multiples}
 
 
 def sparse_regression(n=100, d=40, k=5, noise=0.05, seed=0):
@@ -489,7 +521,7 @@ def orthonormal_design(n=50, d=8, seed=0):
 _GRID = np.linspace(-1, 1, 300)
 
 
-def plot_polynomial_fit(degree=15, lam=1e-3, fig=None):
+def plot_polynomial_fit(degree=15, lam=0.1, fig=None):
     """Left: the data, the unpenalised fit and the ridge fit at `lam`; right: |coefficients| of both (log scale)."""
     x_tr, y_tr, _, _ = polynomial_data()
     w0, tr0, va0 = polynomial_fit(degree, 0.0)
@@ -497,7 +529,7 @@ def plot_polynomial_fit(degree=15, lam=1e-3, fig=None):
     phi = legendre_features(_GRID, degree)
     curves = (np.clip(phi @ w0, -10, 10), np.clip(phi @ w, -10, 10))
     k = np.arange(degree + 1)
-    title = (f"degree {degree}: λ=0 val MSE {va0:.2f}, λ={lam:.0e} val MSE {va:.2f}")
+    title = f"degree {degree}: validation MSE {va0:.3g} at λ = 0, {va:.2g} at λ = {lam:.2g}"
     ctitle = f"‖w‖ = {np.linalg.norm(w0):.1f} (λ=0) vs {np.linalg.norm(w):.1f}"
     if fig is None:
         fig, (ax, axc) = new_figure(1, 2, figsize=(13, 4.3), width_ratios=[1.4, 1])
@@ -508,7 +540,7 @@ def plot_polynomial_fit(degree=15, lam=1e-3, fig=None):
         ax.set(xlabel="input x", ylabel="output y", ylim=(-2.5, 2.5), title=title)
         ax.legend(loc="lower right", fontsize=10)
         axc.plot(k, np.abs(w0) + 1e-6, "o-", color=VERMILION, ms=4, lw=1.2, label="λ = 0")
-        axc.plot(k, np.abs(w) + 1e-6, "s-", color=BLUE, ms=4, lw=1.2, label="λ")
+        axc.plot(k, np.abs(w) + 1e-6, "s-", color=BLUE, ms=4, lw=1.2, label="with penalty λ")
         axc.set(yscale="log", xlabel="Legendre coefficient index", ylabel="|coefficient|",
                 ylim=(1e-4, 1e4), xlim=(-0.5, 19.5), title=ctitle)
         axc.legend(fontsize=10)
@@ -523,7 +555,7 @@ def plot_polynomial_fit(degree=15, lam=1e-3, fig=None):
     return fig
 
 
-def plot_capacity_curve(lam=1e-3):
+def plot_capacity_curve(lam=0.1):
     """Training and validation MSE against polynomial degree, without and with a penalty."""
     fig, ax = new_figure(figsize=(8, 4.2))
     for lm, style in ((0.0, "-"), (lam, "--")):
@@ -531,22 +563,22 @@ def plot_capacity_curve(lam=1e-3):
         ax.plot(d, tr, style, color=BLUE, label=f"training, λ={lm:g}")
         ax.plot(d, va, style, color=ORANGE, label=f"validation, λ={lm:g}")
     ax.set(yscale="log", xlabel="polynomial degree (capacity)", ylabel="mean squared error",
-           ylim=(1e-3, 1e2), title="Training error only falls; validation error turns up (λ = 0)")
+           ylim=(1e-3, 1e2), title="Without a penalty validation error explodes with capacity; with one it levels off")
     ax.legend(fontsize=10, ncol=2)
     return fig
 
 
-def plot_weight_histograms(models, bins=60):
-    """Histogram of all hidden-layer weights for each model in {label: model}."""
+def plot_weight_histograms(models, bins=60, title="Weight distributions"):
+    """Histogram of all weight-matrix entries for each model in {label: model}; `title` states the finding."""
     from utils.plotstyle import draw_hist, hist_counts
 
     fig, ax = new_figure(figsize=(8, 4))
     for (label, model), colour in zip(models.items(), (VERMILION, BLUE, GREEN, PURPLE)):
         w = torch.cat([p.detach().flatten().cpu() for p in weights_of(model)]).numpy()
-        counts, edges = hist_counts(w, bins=bins, range=(-0.3, 0.3))
+        counts, edges = hist_counts(w, bins=bins, range=(-0.5, 0.5))
         draw_hist(ax, counts, edges, density=True, fill=False, color=colour,
                   label=f"{label}: std {w.std():.3f}")
-    ax.set(xlabel="weight value", ylabel="density", title="L2 pulls the weights towards zero")
+    ax.set(xlabel="weight value", ylabel="density", title=title)
     ax.legend(fontsize=10)
     return fig
 
@@ -557,7 +589,7 @@ def plot_sparse_recovery(X, y, w_true, lam_l1=0.2, lam_l2=0.5):
     w2 = ridge(X, y, lam_l2)
     fig, ax = new_figure(figsize=(11, 4))
     idx = np.arange(len(w_true))
-    ax.plot(idx, w_true, "o", color=BLACK, ms=9, mfc="none", label="true (5 non-zero)")
+    ax.plot(idx, w_true, "o", color=BLACK, ms=9, mfc="none", label=f"true ({np.count_nonzero(w_true)} non-zero)")
     ax.vlines(idx - 0.15, 0, w2, color=ORANGE, lw=2.5, label=f"L2, λ={lam_l2:g}: {np.sum(np.abs(w2) > 1e-8)} non-zero")
     ax.vlines(idx + 0.15, 0, w1, color=BLUE, lw=2.5, label=f"L1, λ={lam_l1:g}: {np.sum(w1 != 0)} non-zero")
     ax.axhline(0, color=BLACK, lw=0.8)
@@ -669,8 +701,8 @@ def plot_dropout_effect(hists):
         ax.plot(h.step, 100 * np.array(h.train_acc), "--", color=colour, lw=1.6, label=f"{label}: training")
         ax.plot(h.step, 100 * np.array(h.val_acc), "-", color=colour, label=f"{label}: validation")
     ax.set(xlabel="training step", ylabel="accuracy (%)", ylim=(50, 101),
-           title="Training accuracy hits 100%; validation accuracy shows the difference")
-    ax.legend(fontsize=10)
+           title="Dropout slows the memorising of wrong labels; validation falls later")
+    ax.legend(fontsize=10, loc="lower right")
     return fig
 
 
@@ -699,18 +731,17 @@ def plot_more_data(runs):
     for (n, h), colour in zip(runs.items(), (VERMILION, ORANGE, GREEN, BLUE)):
         ax.plot(h.step, 100 * np.array(h.val_acc), color=colour, label=f"{n} training images")
     ax.set(xlabel="training step", ylabel="validation accuracy (%)", ylim=(50, 101),
-           title="Same model, no regulariser: every doubling of the data helps")
-    ax.legend(fontsize=10)
+           title="No regulariser: each doubling of the data lifts validation accuracy")
+    ax.legend(fontsize=10, loc="lower right")
     return fig
 
 
-@functools.lru_cache(maxsize=1)
 def early_stopping_curve(steps=300, n_train=100, seed=0):
-    """Validation and training loss of the unregularised MLP, evaluated every 10 steps.
+    """Validation and training loss of the unregularised MLP (the cached run of the table), every 10 steps.
 
     Returns (steps (k,), train_loss (k,), val_loss (k,)) arrays.
     """
-    hist = fit(build_model(seed=seed), digits_task(n_train, seed=seed), steps=steps, seed=seed)
+    hist = trained({}, n_train, steps, seed)[1]
     return np.array(hist.step), np.array(hist.train_loss), np.array(hist.val_loss)
 
 
@@ -725,8 +756,8 @@ def plot_early_stopping(patience=5, fig=None):
         ax.plot(steps, va, color=ORANGE, label="validation loss")
         ax.plot([steps[best]], [va[best]], "o", color=GREEN, ms=11, label="best (weights kept)")
         ax.axvline(steps[stop], color=VERMILION, ls="--", label="training stops")
-        ax.set(yscale="log", xlabel="training step", ylabel="cross-entropy loss", title=title)
-        ax.legend(fontsize=10)
+        ax.set(yscale="log", xlabel="training step", ylabel="cross-entropy loss (log scale)", title=title)
+        ax.legend(fontsize=10, loc="center right")
         return fig
     ax = fig.axes[0]
     ax.lines[2].set_data([steps[best]], [va[best]])
