@@ -8,9 +8,17 @@ import torch
 from torch import nn
 
 from utils import dead_relu as dr
+from utils.device import one_cpu_thread
 from utils.training import train
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
+@pytest.fixture(autouse=True)
+def _tiny_nets_on_one_cpu_thread():
+    """As in the notebook: tiny nets run faster on one thread, and the reference loops then sum in the same order."""
+    with one_cpu_thread():
+        yield
 
 
 def _layer_with_units(weight, bias):
@@ -298,3 +306,97 @@ def test_revival_plain_relu_cannot_revive_but_reinit_does():
     assert out["plain ReLU"] >= out["dead_before"]
     assert out["re-initialise dead units"] < out["dead_before"]
     assert math.isfinite(out["dead_before"])
+
+
+def _reference_run(name, seed, lr, steps, weight_decay):
+    """One REMEDIES variant trained by the course's ordinary loop (the thing train_copies must reproduce)."""
+    options, lr_factor, warmup = dr.REMEDIES[name]
+    net = dr.make_net(seed=seed, **options)
+    opt, _ = dr._sgd_excluding_prelu_slopes(net, lr * lr_factor, weight_decay, warmup)
+    train(net, dr.make_task(0), steps=steps, optimizer=opt, batch_size=dr.BATCH_SIZE, eval_every=steps, seed=seed)
+    return net
+
+
+@pytest.mark.parametrize("name", sorted(dr.REMEDIES))
+def test_train_copies_matches_the_course_training_loop_for_every_remedy(name):
+    # two seeds side by side (different weights and mini-batches per copy); a moderate rate so nothing diverges
+    # in 15 steps.  Tolerance: float32 sums in a different order, 15 steps -> 1e-4 absolute (batch-norm running
+    # variances are O(1-10), hence also a relative 1e-4).
+    options, lr_factor, warmup = dr.REMEDIES[name]
+    lr, steps, seeds = 0.5, 15, [0, 3]
+    nets = [dr.make_net(seed=s, **options) for s in seeds]
+    nets, frozen = dr.train_copies(nets, dr.make_task(0), [lr * lr_factor] * 2, seeds, steps=steps,
+                                   weight_decay=1e-3, warmup_steps=warmup)
+    assert not frozen.any()
+    for seed, net in zip(seeds, nets):
+        ref = _reference_run(name, seed, lr, steps, 1e-3)
+        got, want = net.state_dict(), ref.state_dict()
+        for key in want:
+            if key.endswith("num_batches_tracked"):
+                continue
+            torch.testing.assert_close(got[key], want[key], rtol=1e-4, atol=1e-4, msg=f"{name}, seed {seed}: {key}")
+        # and the trained copy actually moved away from its initial weights
+        assert not torch.equal(got["0.weight"], dr.make_net(seed=seed, **options).state_dict()["0.weight"])
+
+
+def test_train_copies_freezes_a_diverging_copy_and_rejects_mismatched_arguments():
+    nets = [dr.make_net("elu", seed=0), dr.make_net("elu", seed=0)]
+    nets, frozen = dr.train_copies(nets, dr.make_task(0), [1e4, 0.1], [0, 0], steps=30)
+    assert frozen.tolist() == [True, False]
+    assert all(torch.isfinite(p).all() for net in nets for p in net.parameters())
+    with pytest.raises(ValueError, match="one learning rate and one seed per net"):
+        dr.train_copies([dr.make_net()], dr.make_task(0), [0.1, 0.2], [0])
+
+
+def _run(name, seed, dead, acc, diverged=False, birth=0.1, loss=0.05):
+    return {"name": name, "seed": seed, "dead_at_birth": birth, "dead": math.nan if diverged else dead,
+            "train_loss": loss, "val_acc": acc, "diverged": diverged}
+
+
+def test_summarise_remedies_counts_paired_wins_and_skips_diverged_runs():
+    runs = [_run("ReLU (baseline)", 0, 0.5, 0.9), _run("ReLU (baseline)", 1, 0.2, 1.0),
+            _run("A", 0, 0.4, 0.8), _run("A", 1, 0.3, 0.6),            # fewer than the baseline in seed 0 only
+            _run("B", 0, 0.0, 0.5, diverged=True), _run("B", 1, 0.1, 0.7, birth=0.3)]
+    base, a, b = dr.summarise_remedies(runs)
+    assert [r["name"] for r in (base, a, b)] == ["ReLU (baseline)", "A", "B"]
+    assert a["fewer_dead_than_baseline"] == 1 and base["fewer_dead_than_baseline"] == 0
+    assert a["dead_mean"] == pytest.approx(0.35) and a["dead_sd"] == pytest.approx(0.05)
+    assert a["val_acc_mean"] == pytest.approx(0.7) and a["val_acc_sd"] == pytest.approx(0.1)
+    # the diverged run counts as diverged, not as a win, and is left out of the means
+    assert b["n_diverged"] == 1 and b["n_runs"] == 2 and b["fewer_dead_than_baseline"] == 1
+    assert b["dead_mean"] == pytest.approx(0.1) and b["val_acc_mean"] == pytest.approx(0.7)
+    assert b["dead_at_birth"] == pytest.approx(0.2)          # birth is measured before training, for every run
+    table = dr.format_table([base, a, b])
+    assert "1/2" in table and "35% ± 5" in table
+    with pytest.raises(ValueError, match="baseline"):
+        dr.summarise_remedies(runs[2:])
+
+
+def test_compare_remedies_records_every_variant_and_seed_and_plots():
+    runs = dr.compare_remedies(steps=5, seeds=(0, 1))
+    assert [(r["name"], r["seed"]) for r in runs] == [(n, s) for n in dr.REMEDIES for s in (0, 1)]
+    data = dr.make_task(0)
+    for r in runs:
+        options = dr.REMEDIES[r["name"]][0]
+        born = dr.overall_dead_fraction(dr.dead_unit_report(dr.make_net(seed=r["seed"], **options), data.x_train))
+        assert r["dead_at_birth"] == pytest.approx(born)
+        assert r["diverged"] or 0 <= r["dead"] <= 1
+    fig = dr.plot_remedies(runs)
+    _finite_plot_data(fig)
+    assert "seeds" in fig.axes[0].get_title()
+    with pytest.raises(ValueError, match="seed"):
+        dr.compare_remedies(seeds=())
+
+
+def test_first_layer_deaths_never_undo_and_the_count_rejects_an_untrained_rate():
+    sweep = dr.lr_sweep()
+    for lr in sweep["lrs"]:
+        counts = dr.first_layer_dead_counts(sweep, float(lr))
+        assert np.all(np.diff(counts) >= 0)        # dead on fixed inputs = dead for good
+    k = dr.lr_index(10.0)
+    direct = ((sweep["x_train"] @ sweep["w1"][-1, k].T + sweep["b1"][-1, k]) <= 0).all(0).sum()
+    assert dr.first_layer_dead_counts(sweep, 10.0)[-1] == direct
+    with pytest.raises(ValueError, match="not trained"):
+        dr.first_layer_dead_counts(sweep, 0.02)
+    with pytest.raises(ValueError, match="lr"):
+        dr.first_layer_dead_counts(sweep, -1.0)

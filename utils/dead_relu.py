@@ -11,6 +11,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from utils.data import load_dataset
+from utils.device import one_cpu_thread
 from utils.exercises import feedback
 from utils.plotstyle import BLUE, GREEN, ORANGE, PALETTE, PURPLE, SKY, VERMILION, new_figure
 from utils.training import evaluate, make_mlp, train
@@ -86,6 +87,7 @@ def prelu_backward(dout, cache):
     return dx, dalpha
 
 
+@one_cpu_thread()
 def born_dead_probability(depths, widths, n_nets=4000, n_inputs=64, d_in=2, seed=0, device=None):
     """Monte Carlo estimate of P(a freshly initialised deep ReLU net is born dead), after Lu et al. (2019).
 
@@ -305,29 +307,125 @@ class WarmupSGD(torch.optim.SGD):
         return super().step(closure)
 
 
-def _batched_params(net, k, device):
-    """The Linear layers of `net` copied k times: [(W (k, in, out), b (k, 1, out)), ...]."""
-    out = []
-    for layer in net:
-        if isinstance(layer, nn.Linear):
-            w = layer.weight.detach().T.unsqueeze(0).repeat(k, 1, 1).to(device).requires_grad_()
-            b = layer.bias.detach().reshape(1, 1, -1).repeat(k, 1, 1).to(device).requires_grad_()
-            out.append((w, b))
-    return out
+@dataclass
+class _StackedLayer:
+    """One layer of k same-shaped nets, each tensor with a leading copy dimension k (see `_stack_nets`)."""
+
+    kind: str               # "linear", "batchnorm", "prelu" or "elementwise"
+    params: list            # trained: [W (k, in, out), b (k, 1, out)], [gamma, beta (k, 1, H)] or [alpha (k, 1, H)]
+    buffers: list           # batchnorm only: [running mean, running var (k, 1, H)]
+    module: nn.Module       # the first net's module (its settings; element-wise layers are applied as they are)
 
 
-def _batched_forward(params, x):
-    """x: (B, d) shared by every net.  Returns logits (k, B, C) and the hidden pre-activations."""
+def _stack_nets(nets, device):
+    """The layers of k nets of one architecture (a Sequential of Linear, BatchNorm1d, PReLU and
+    element-wise activations) with every parameter stacked along a new leading copy dimension."""
+    layers = []
+    for mods in zip(*nets):
+        def stack(get, trained=True, mods=mods):
+            t = torch.stack([get(m).detach() for m in mods]).to(device).clone()
+            return t.requires_grad_() if trained else t
+        m = mods[0]
+        if isinstance(m, nn.Linear):
+            layers.append(_StackedLayer("linear", [stack(lambda m: m.weight.T), stack(lambda m: m.bias[None])], [], m))
+        elif isinstance(m, nn.BatchNorm1d):
+            layers.append(_StackedLayer("batchnorm", [stack(lambda m: m.weight[None]), stack(lambda m: m.bias[None])],
+                                        [stack(lambda m: m.running_mean[None], False),
+                                         stack(lambda m: m.running_var[None], False)], m))
+        elif isinstance(m, nn.PReLU):
+            layers.append(_StackedLayer("prelu", [stack(lambda m: m.weight[None])], [], m))
+        else:
+            layers.append(_StackedLayer("elementwise", [], [], m))
+    return layers
+
+
+def _stacked_forward(layers, x, training=True):
+    """Run k stacked nets on x: (B, d) shared by every copy, or (k, B, d) one batch per copy.
+
+    Batch norm uses the batch statistics and updates its running averages in training mode (as
+    nn.BatchNorm1d does), the running averages otherwise.
+    Returns logits (k, B, C) and the inputs of every activation layer [(k, B, H), ...].
+    """
     h, pres = x, []
-    for i, (w, b) in enumerate(params):
-        z = torch.matmul(h, w) + b
-        if i < len(params) - 1:
-            pres.append(z)
-            z = torch.relu(z)
-        h = z
+    for layer in layers:
+        m = layer.module
+        if layer.kind == "linear":
+            h = torch.matmul(h, layer.params[0]) + layer.params[1]
+        elif layer.kind == "batchnorm":
+            run_mean, run_var = layer.buffers
+            if training:
+                mean, var = h.mean(dim=1, keepdim=True), h.var(dim=1, unbiased=False, keepdim=True)
+                with torch.no_grad():
+                    n = h.shape[1]
+                    run_mean.mul_(1 - m.momentum).add_(m.momentum * mean)
+                    run_var.mul_(1 - m.momentum).add_(m.momentum * var * n / (n - 1))
+            else:
+                mean, var = run_mean, run_var
+            h = (h - mean) / torch.sqrt(var + m.eps) * layer.params[0] + layer.params[1]
+        else:
+            pres.append(h)
+            h = torch.where(h > 0, h, layer.params[0] * h) if layer.kind == "prelu" else m(h)
     return h, pres
 
 
+def _unstack_into(layers, nets):
+    """Copy the trained stacked tensors back into the k nets (in place)."""
+    with torch.no_grad():
+        for i, net in enumerate(nets):
+            for layer, m in zip(layers, net):
+                if layer.kind == "linear":
+                    m.weight.copy_(layer.params[0][i].T)
+                    m.bias.copy_(layer.params[1][i, 0])
+                elif layer.kind == "batchnorm":
+                    m.weight.copy_(layer.params[0][i, 0])
+                    m.bias.copy_(layer.params[1][i, 0])
+                    m.running_mean.copy_(layer.buffers[0][i, 0])
+                    m.running_var.copy_(layer.buffers[1][i, 0])
+                elif layer.kind == "prelu":
+                    m.weight.copy_(layer.params[0][i, 0])
+    return nets
+
+
+def train_copies(nets, data, lrs, seeds, steps=STEPS, batch_size=BATCH_SIZE, weight_decay=0.0, warmup_steps=0,
+                 device=None):
+    """Train k nets of one architecture side by side: the same as k separate calls
+    `train(nets[i], data, steps, optimizer=WarmupSGD(..., lrs[i], warmup_steps[i], weight_decay), seed=seeds[i])`
+    (weight decay on every parameter except PReLU slopes), done as one batched computation.
+
+    nets: k `make_net` nets (same options, any seeds); lrs, seeds: k numbers each; warmup_steps: one
+    number or k numbers (0 = none).  A copy whose loss becomes inf/NaN is frozen from then on.
+    Returns the nets, trained in place, and a bool array (k,) marking the frozen copies.
+    """
+    k = len(nets)
+    if k == 0 or len(lrs) != k or len(seeds) != k:
+        raise ValueError(f"need one learning rate and one seed per net; got {k} nets, {len(lrs)} lrs, "
+                         f"{len(seeds)} seeds")
+    device = torch.device(device or "cpu")
+    layers = _stack_nets(nets, device)
+    params = [p for layer in layers for p in layer.params]
+    decayed = [layer.kind != "prelu" for layer in layers for _ in layer.params]
+    lr = torch.tensor([float(v) for v in lrs], device=device)
+    warm = torch.tensor(np.broadcast_to(np.maximum(warmup_steps, 1), (k,)).astype(float), device=device)
+    gens = [torch.Generator().manual_seed(int(s)) for s in seeds]
+    x, y = data.x_train.to(device), data.y_train.to(device)
+    n = len(x)
+    frozen = torch.zeros(k, dtype=torch.bool, device=device)
+    for step in range(1, steps + 1):
+        idx = torch.stack([torch.randint(n, (min(batch_size, n),), generator=g) for g in gens]).to(device)
+        logits, _ = _stacked_forward(layers, x[idx])
+        losses = F.cross_entropy(logits.transpose(1, 2), y[idx], reduction="none").mean(1)
+        frozen |= ~torch.isfinite(losses)
+        grads = torch.autograd.grad(torch.where(frozen, 0.0, losses).sum(), params)
+        rate = (lr * torch.clamp(step / warm, max=1.0)).reshape(-1, 1, 1)
+        with torch.no_grad():
+            for p, g, decay in zip(params, grads, decayed):
+                if decay and weight_decay:
+                    g = g.add(p, alpha=weight_decay)
+                p -= torch.where(frozen.reshape(-1, 1, 1), 0.0, rate * g)
+    return _unstack_into(layers, nets), frozen.cpu().numpy()
+
+
+@one_cpu_thread()
 def train_lr_sweep(lrs, steps=STEPS, batch_size=BATCH_SIZE, snapshot_every=SNAPSHOT_EVERY, seed=0, device=None):
     """Train copies of one seeded 2-32-32-2 ReLU net with plain SGD, one copy per learning rate.
 
@@ -345,8 +443,8 @@ def train_lr_sweep(lrs, steps=STEPS, batch_size=BATCH_SIZE, snapshot_every=SNAPS
         raise ValueError(f"lrs must be positive learning rates, got {lrs}")
     device = torch.device(device or "cpu")
     data = make_task(seed, device)
-    params = _batched_params(make_net(seed=seed), len(lrs), device)
-    flat = [p for pair in params for p in pair]
+    layers = _stack_nets([make_net(seed=seed)] * len(lrs), device)
+    flat = [p for layer in layers for p in layer.params]
     lr = torch.tensor(lrs, device=device).reshape(-1, 1, 1)
     g = torch.Generator().manual_seed(seed)
     n, k = len(data.x_train), len(lrs)
@@ -355,16 +453,16 @@ def train_lr_sweep(lrs, steps=STEPS, batch_size=BATCH_SIZE, snapshot_every=SNAPS
 
     def snapshot(step):
         with torch.no_grad():
-            _, pres = _batched_forward(params, data.x_train)
+            _, pres = _stacked_forward(layers, data.x_train, training=False)
         snaps["steps"].append(step)
-        snaps["w1"].append(params[0][0].detach().transpose(1, 2).cpu().numpy().copy())
-        snaps["b1"].append(params[0][1].detach()[:, 0].cpu().numpy().copy())
+        snaps["w1"].append(layers[0].params[0].detach().transpose(1, 2).cpu().numpy().copy())
+        snaps["b1"].append(layers[0].params[1].detach()[:, 0].cpu().numpy().copy())
         snaps["dead"].append(torch.stack([(~(z > 0).any(dim=1)).float().mean(dim=1) for z in pres], 1).cpu().numpy())
 
     snapshot(0)
     for step in range(1, steps + 1):
         idx = torch.randint(n, (min(batch_size, n),), generator=g).to(device)
-        logits, _ = _batched_forward(params, data.x_train[idx])
+        logits, _ = _stacked_forward(layers, data.x_train[idx])
         losses = F.cross_entropy(logits.transpose(1, 2), data.y_train[idx].expand(k, -1), reduction="none").mean(1)
         frozen |= ~torch.isfinite(losses)
         grads = torch.autograd.grad(torch.where(frozen, 0.0, losses).sum(), flat)
@@ -374,9 +472,9 @@ def train_lr_sweep(lrs, steps=STEPS, batch_size=BATCH_SIZE, snapshot_every=SNAPS
         if step % snapshot_every == 0 or step == steps:
             snapshot(step)
     with torch.no_grad():
-        logits, _ = _batched_forward(params, data.x_train)
+        logits, _ = _stacked_forward(layers, data.x_train, training=False)
         final_loss = F.cross_entropy(logits.transpose(1, 2), data.y_train.expand(k, -1), reduction="none").mean(1)
-        val_logits, _ = _batched_forward(params, data.x_val)
+        val_logits, _ = _stacked_forward(layers, data.x_val, training=False)
         val_acc = (val_logits.argmax(2) == data.y_val).float().mean(1)
     out = {key: np.stack(v) if key != "steps" else np.array(v) for key, v in snaps.items()}
     out.update(lrs=np.array(lrs), final_loss=final_loss.cpu().numpy(), val_acc=val_acc.cpu().numpy(),
@@ -408,6 +506,23 @@ def largest_safe_lr(bound=0.1, seed=0):
     return float(sweep["lrs"][ok[-1]]) if len(ok) else None
 
 
+def first_layer_dead_counts(sweep, lr):
+    """Dead first-layer units at every snapshot of a `train_lr_sweep` result, for its rate nearest `lr`.
+
+    Returns an int array (S,).  A first-layer unit sees the fixed data, so once dead it stays dead:
+    this count only ever rises, unlike the second layer's, where a unit can come back when its inputs move.
+    """
+    if not isinstance(lr, (int, float, np.floating)) or isinstance(lr, bool) or not lr > 0:
+        raise ValueError(f"lr must be a positive number, got {lr!r}")
+    k = int(np.argmin(np.abs(np.log(sweep["lrs"]) - math.log(lr))))
+    if not math.isclose(sweep["lrs"][k], lr, rel_tol=0.02):
+        raise ValueError(f"lr = {lr:g} was not trained in this sweep; its rates are "
+                         f"{np.round(sweep['lrs'], 3).tolist()}")
+    n_units = sweep["w1"].shape[2]
+    return np.rint(sweep["dead"][:, k, 0] * n_units).astype(int)
+
+
+@one_cpu_thread()
 def dead_at_birth(bias_shifts=(-1.0, -0.5, -0.25, 0.0, 0.25), weight_gains=(0.01, 0.1, 0.3, 1.0, 3.0),
                   n_nets=20, seed=0):
     """Dead fraction of freshly built nets (no training) when the init is shifted or mis-scaled.
@@ -460,38 +575,95 @@ def _sgd_excluding_prelu_slopes(net, lr, weight_decay, warmup_steps=1, decay_slo
     return WarmupSGD(groups, lr=lr, warmup_steps=max(warmup_steps, 1)), slopes
 
 
-def compare_remedies(lr=REMEDY_LR, weight_decay=1e-3, steps=STEPS, seed=0, device=None):
-    """Train every variant of REMEDIES on the same task, seed and mini-batches; one row per variant.
+REMEDY_SEEDS = (0, 1, 2, 3, 4)
 
-    All use SGD with weight decay on the Linear weights and biases (never on PReLU slopes).
-    Returns a list of dicts: name, dead (fraction of hidden units whose pre-activation is never > 0
-    on the training set; NaN if training diverged), train_loss, val_acc, diverged (bool).
+
+def compare_remedies(lr=REMEDY_LR, weight_decay=1e-3, steps=STEPS, seeds=REMEDY_SEEDS, data_seed=0, device=None):
+    """Train every variant of REMEDIES from several seeds on the same task; one record per (variant, seed).
+
+    Seed s fixes the net's initial weights and the order of its mini-batches, and is shared by every
+    variant, so the variants can be compared seed by seed.  All use SGD with weight decay on weights,
+    biases and batch-norm scales (never on PReLU slopes); the runs are trained side by side
+    (`train_copies`), one batched computation per architecture.
+    Returns a list of dicts: name, seed, dead_at_birth, dead (fraction of hidden units whose
+    pre-activation is never > 0 on the training set; NaN if diverged), train_loss, val_acc, and
+    diverged (the loss became inf/NaN, or the final training loss is worse than guessing every
+    class with equal probability, ln C).
     """
-    data = make_task(seed, device or "cpu")
-    rows = []
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds must name at least one seed")
+    data = make_task(data_seed)
+    chance_loss = math.log(data.n_classes)
+    by_arch = {}
     for name, (options, lr_factor, warmup) in REMEDIES.items():
-        net = make_net(seed=seed, **options).to(data.x_train.device)
-        opt, _ = _sgd_excluding_prelu_slopes(net, lr * lr_factor, weight_decay, warmup)
-        train(net, data, steps=steps, optimizer=opt, batch_size=BATCH_SIZE, eval_every=steps, seed=seed)
-        loss, _ = evaluate(net, data.x_train, data.y_train)
-        _, acc = evaluate(net, data.x_val, data.y_val)
-        diverged = not all(torch.isfinite(p).all() for p in net.parameters()) or not math.isfinite(loss)
-        dead = math.nan if diverged else overall_dead_fraction(dead_unit_report(net, data.x_train))
-        rows.append({"name": name, "dead": dead, "train_loss": loss, "val_acc": acc, "diverged": diverged})
+        arch = (options.get("activation", "relu"), options.get("batchnorm", False))
+        by_arch.setdefault(arch, []).extend((name, options, lr * lr_factor, warmup, s) for s in seeds)
+    runs = []
+    with one_cpu_thread(device):
+        for jobs in by_arch.values():
+            nets = [make_net(seed=s, **options) for _, options, _, _, s in jobs]
+            born = [overall_dead_fraction(dead_unit_report(net, data.x_train)) for net in nets]
+            nets, frozen = train_copies(nets, data, [j[2] for j in jobs], [j[4] for j in jobs], steps=steps,
+                                        weight_decay=weight_decay, warmup_steps=[j[3] for j in jobs], device=device)
+            for (name, _, _, _, s), net, dead0, froze in zip(jobs, nets, born, frozen):
+                loss, _ = evaluate(net, data.x_train, data.y_train)
+                _, acc = evaluate(net, data.x_val, data.y_val)
+                diverged = bool(froze) or not loss <= chance_loss
+                dead = math.nan if diverged else overall_dead_fraction(dead_unit_report(net, data.x_train))
+                runs.append({"name": name, "seed": s, "dead_at_birth": dead0, "dead": dead, "train_loss": loss,
+                             "val_acc": acc, "diverged": diverged})
+    order = list(REMEDIES)
+    return sorted(runs, key=lambda r: (order.index(r["name"]), seeds.index(r["seed"])))
+
+
+def summarise_remedies(runs, baseline="ReLU (baseline)"):
+    """One row per variant from `compare_remedies` records, in REMEDIES order.
+
+    Each row: name, n_runs, n_diverged, dead_at_birth (mean over seeds), dead_mean, dead_sd (over the
+    runs that did not diverge; NaN if none), fewer_dead_than_baseline (in how many seeds the variant
+    ended with fewer dead units than the baseline from the same seed), train_loss (mean), val_acc_mean,
+    val_acc_sd (runs that did not diverge).
+    """
+    names = list(dict.fromkeys(r["name"] for r in runs))
+    if baseline not in names:
+        raise ValueError(f"baseline {baseline!r} is not among the variants {names}")
+    base = {r["seed"]: r["dead"] for r in runs if r["name"] == baseline}
+    rows = []
+    for name in names:
+        mine = [r for r in runs if r["name"] == name]
+        ok = [r for r in mine if not r["diverged"]]
+
+        def stat(key, fn, rs=ok):
+            return float(fn([r[key] for r in rs])) if rs else math.nan
+        rows.append({"name": name, "n_runs": len(mine), "n_diverged": len(mine) - len(ok),
+                     "dead_at_birth": stat("dead_at_birth", np.mean, mine),
+                     "dead_mean": stat("dead", np.mean), "dead_sd": stat("dead", np.std),
+                     "fewer_dead_than_baseline": sum(r["dead"] < base[r["seed"]] for r in ok),
+                     "train_loss": stat("train_loss", np.mean),
+                     "val_acc_mean": stat("val_acc", np.mean), "val_acc_sd": stat("val_acc", np.std)})
     return rows
 
 
 def format_table(rows):
-    """The remedies table as aligned text."""
-    lines = [f"{'variant':<26}{'dead units':>11}{'train loss':>12}{'val acc':>9}"]
+    """The summarised remedies table (`summarise_remedies`) as aligned text; spreads are standard deviations."""
+    lines = [f"{'variant':<25}{'diverged':>9}{'dead at birth':>15}{'dead after':>14}{'fewer dead':>12}"
+             f"{'train loss':>12}{'val acc':>13}",
+             f"{'':<25}{'':>9}{'(mean)':>15}{'(mean ± sd)':>14}{'than base':>12}{'(mean)':>12}{'(mean ± sd)':>13}"]
     for r in rows:
-        if r["diverged"]:
-            lines.append(f"{r['name']:<26}{'—':>11}{'diverged':>12}{r['val_acc']:>9.0%}")
-        else:
-            lines.append(f"{r['name']:<26}{r['dead']:>11.0%}{r['train_loss']:>12.3f}{r['val_acc']:>9.0%}")
+        runs = f"{r['n_diverged']}/{r['n_runs']}"
+        if r["n_diverged"] == r["n_runs"]:
+            lines.append(f"{r['name']:<25}{runs:>9}{r['dead_at_birth']:>15.0%}{'—':>14}{'—':>12}{'—':>12}{'—':>13}")
+            continue
+        dead = f"{r['dead_mean']:.0%} ± {100 * r['dead_sd']:.0f}"
+        acc = f"{r['val_acc_mean']:.0%} ± {100 * r['val_acc_sd']:.0f}"
+        fewer = f"{r['fewer_dead_than_baseline']}/{r['n_runs']}"
+        lines.append(f"{r['name']:<25}{runs:>9}{r['dead_at_birth']:>15.0%}{dead:>14}{fewer:>12}"
+                     f"{r['train_loss']:>12.3f}{acc:>13}")
     return "\n".join(lines)
 
 
+@one_cpu_thread()
 def prelu_slopes_under_decay(lr=0.5, weight_decay=1e-2, steps=STEPS, seed=0):
     """Mean PReLU slope after training with the slopes excluded from, or included in, weight decay.
 
@@ -523,6 +695,7 @@ def _reinit_dead_units(net, x, seed=0):
     return net
 
 
+@one_cpu_thread()
 def revival_experiment(lr=LARGE_LR, steps=200, finetune_lr=0.1, seed=0):
     """Can dead units come back?  Kill units with a large learning rate, then keep training three ways.
 
@@ -616,11 +789,15 @@ def plot_unit_activity(stats, title=None):
     fig, axes = new_figure(1, len(stats), figsize=(5.0 * len(stats), 3.8), squeeze=False)
     for i, (ax, s, colour) in enumerate(zip(axes[0], stats, PALETTE)):
         rates = np.sort(s.unit_active_fraction)
-        ax.bar(np.arange(len(rates)), rates, color=np.where(rates == 0, VERMILION, colour), width=0.85)
+        ax.bar(np.arange(len(rates)), rates, color=colour, width=0.85)
+        dead = np.flatnonzero(rates == 0)         # zero-height bars are invisible: mark them
+        ax.plot(dead, np.zeros(len(dead)), "x", color=VERMILION, ms=7, mew=2, clip_on=False,
+                label="dead: never fires")
         ax.set_title(f"{s.kind} layer {i + 1}: {s.n_dead} of {s.n_units} dead")
         ax.set_xlabel("unit (sorted by firing rate)")
         ax.set_ylim(0, 1.02)
     axes[0, 0].set_ylabel("fraction of examples\non which the unit fires")
+    axes[0, 0].legend(loc="upper left")
     if title:
         fig.suptitle(title)
     return fig
@@ -712,16 +889,15 @@ def plot_dead_vs_lr(sweep):
 
 
 def plot_dead_over_steps(sweep, lrs):
-    """Dead fraction of the whole net during training, one curve per learning rate in `lrs`."""
+    """Dead first-layer units during training, one curve per learning rate in `lrs`."""
     fig, ax = new_figure(figsize=(7.5, 4.0))
     for lr, colour in zip(lrs, (SKY, GREEN, ORANGE, VERMILION, PURPLE)):
-        k = lr_index(lr)
-        ax.step(sweep["steps"], sweep["dead"][:, k].mean(axis=1), where="post", color=colour, label=f"lr = {lr:.3g}")
+        ax.step(sweep["steps"], first_layer_dead_counts(sweep, lr), where="post", color=colour, label=f"lr = {lr:.3g}")
     ax.set_xlabel("training step")
-    ax.set_ylabel("fraction of hidden units dead")
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_title("Deaths come in jumps; a larger step kills sooner")
-    ax.legend(loc="center right")
+    ax.set_ylabel(f"first-layer units dead (of {sweep['w1'].shape[2]})")
+    ax.set_ylim(-0.5, sweep["w1"].shape[2] + 0.5)
+    ax.set_title("Deaths come in jumps; a smaller step kills later")
+    ax.legend(loc="upper left", ncol=len(lrs))
     return fig
 
 
@@ -750,6 +926,44 @@ def plot_born_dead(depths, widths, probs):
     ax.set_ylim(-0.02, 1.02)
     ax.set_title("Deep, narrow ReLU nets are often born dead")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return fig
+
+
+
+def plot_remedies(runs, baseline="ReLU (baseline)"):
+    """Dead fraction after training for every variant and seed of `compare_remedies` (one dot per run).
+
+    The bar is the mean over the seeds that did not diverge, the grey diamond the mean dead fraction
+    at birth; the title names the variants that beat the baseline in every seed.
+    """
+    rows = summarise_remedies(runs, baseline)
+    seeds = list(dict.fromkeys(r["seed"] for r in runs))
+    fig, ax = new_figure(figsize=(10.0, 5.4))
+    y_of = {r["name"]: i for i, r in enumerate(rows)}
+    base = next(r for r in rows if r["name"] == baseline)["dead_mean"]
+    ax.axvline(base, color="0.5", ls="--", lw=1.2, label="baseline mean")
+    for j, (seed, colour) in enumerate(zip(seeds, PALETTE)):
+        ok = [r for r in runs if r["seed"] == seed and not r["diverged"]]
+        ax.plot([r["dead"] for r in ok], [y_of[r["name"]] + 0.12 * (j - (len(seeds) - 1) / 2) for r in ok], "o",
+                ms=7, color=colour, label=f"seed {seed}")
+    for r in rows:
+        y = y_of[r["name"]]
+        ax.plot([r["dead_at_birth"]], [y], "D", ms=8, mfc="none", mec="0.35", mew=1.5,
+                label="dead at birth (mean)" if y == 0 else None)
+        if r["n_diverged"] == r["n_runs"]:
+            ax.text(0.15, y, f"diverged in all {r['n_runs']} seeds", va="center", color=VERMILION)
+        else:
+            ax.plot([r["dead_mean"]] * 2, [y - 0.35, y + 0.35], color="black", lw=2.5,
+                    label="mean after training" if y == 0 else None)
+    ax.set_yticks(range(len(rows)), [r["name"] for r in rows])
+    ax.invert_yaxis()
+    ax.set_xlim(-0.02, 1.0)
+    ax.set_xlabel("fraction of hidden units dead after training")
+    winners = [r["name"] for r in rows if r["name"] != baseline and r["n_runs"] - r["n_diverged"] > 0
+               and r["fewer_dead_than_baseline"] == r["n_runs"]]
+    ax.set_title(f"Fewer dead units than the baseline in all {len(seeds)} seeds:\n"
+                 + (" and ".join(winners) if winners else "no variant"))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     return fig
 
 
