@@ -221,6 +221,40 @@ def test_every_view_sweep_entry_draws_finite_data(name):
     assert len(fresh.axes) == len(fig.axes)
 
 
+@pytest.mark.parametrize("offset", [0.0, 2.0, 4.0])
+def test_zigzag_contours_lie_on_their_loss_levels(offset):
+    """Each drawn ellipse is a level set of the toy loss: evaluate mse_loss on its points directly."""
+    contours = zc.zigzag_contours(offset)
+    x, y = zc.toy_inputs(offset)
+    problems = {"raw": (x, y), "centred": zc.centred(x, y)}
+    for name, curves in contours.items():
+        assert curves.shape[0] == 14 and curves.shape[2] == 2
+        xs, ys = problems[name]
+        levels = np.array([[zc.mse_loss(xs, ys, w) for w in curve] for curve in curves])   # L(w*) = 0 here
+        np.testing.assert_allclose(levels, levels[:, :1] * np.ones_like(levels), rtol=1e-9)
+        assert levels[0, 0] == pytest.approx(1e-3, rel=1e-9)
+        assert np.all(np.diff(levels[:, 0]) > 0)
+
+
+def test_zigzag_redrawn_in_place_matches_a_fresh_figure():
+    fig = None
+    for kwargs in zc.VIEW_SWEEPS["plot_zigzag"][::4]:
+        fig = zc.plot_zigzag(**kwargs, fig=fig)
+    last = zc.VIEW_SWEEPS["plot_zigzag"][::4][-1]
+    fresh = zc.plot_zigzag(**last)
+    assert fig is not fresh
+    for ax_old, ax_new in zip(fig.axes, fresh.axes):
+        assert ax_old.get_title() == ax_new.get_title()
+        for a, b in zip(ax_old.lines, ax_new.lines):
+            np.testing.assert_array_equal(a.get_xydata(), b.get_xydata())
+        for a, b in zip(ax_old.collections, ax_new.collections):
+            for sa, sb in zip(a.get_segments(), b.get_segments(), strict=True):
+                np.testing.assert_array_equal(sa, sb)
+    runs = zc.zigzag_runs(**last)
+    assert fresh.axes[0].get_title().endswith(f"{runs['raw']['converge']} steps to w*")
+    np.testing.assert_array_equal(fresh.axes[1].lines[0].get_xydata(), runs["centred"]["path"])
+
+
 def test_view_sweeps_reach_both_extremes_of_every_control():
     entries = zc.VIEW_SWEEPS["plot_zigzag"]
     for key, lo, hi in (("offset", 0.0, 4.0), ("lr_scale", 0.1, 1.95), ("steps", 1, 400)):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from matplotlib.collections import LineCollection
 from torch import nn
 
 from utils.exercises import feedback
@@ -537,64 +538,69 @@ _WINDOW = (-2.2, 2.2, -2.0, 1.6)          # w1 min, w1 max, w2 min, w2 max of th
 
 
 @functools.lru_cache(maxsize=64)
-def _loss_grid(offset, seed=0, n=120):
-    """Loss surfaces of the raw and centred toy problems on a grid (cached per offset)."""
-    w1, w2 = np.meshgrid(np.linspace(_WINDOW[0], _WINDOW[1], n), np.linspace(_WINDOW[2], _WINDOW[3], n))
-    d = np.stack([w1 - W_STAR[0], w2 - W_STAR[1]], -1)
-    grids = {name: 0.5 * np.einsum("...i,ij,...j->...", d, p["H"], d)
-             for name, p in _toy_problem(offset, seed).items()}
-    return w1, w2, grids
+def zigzag_contours(offset, seed=0, n_levels=14, n_points=200):
+    """Loss contours of the raw and centred toy problems (cached per offset).
+
+    L(w) - L(w*) = (w - w*)^T H (w - w*) / 2 with H = x^T x / n, so the contour at level c is an ellipse
+    around w* whose semi-axes lie along H's eigenvectors with lengths sqrt(2c / lam_i): the long axis is
+    sqrt(kappa) times the short one.  Levels are geometric from 1e-3 to the largest loss in the view's window.
+    Returns {"raw": (n_levels, n_points, 2), "centred": ...}: closed (w1, w2) curves for a LineCollection.
+    """
+    theta = np.linspace(0, 2 * np.pi, n_points)
+    circle = np.stack([np.cos(theta), np.sin(theta)], -1)                       # (n_points, 2)
+    corners = np.array([[a, b] for a in _WINDOW[:2] for b in _WINDOW[2:]]) - np.array(W_STAR)
+    out = {}
+    for name, p in _toy_problem(float(offset), seed).items():
+        lam, q = np.linalg.eigh(p["H"])
+        top = max(0.5 * float(np.max(np.einsum("ki,ij,kj->k", corners, p["H"], corners))), 2e-3)
+        radii = np.sqrt(2 * np.geomspace(1e-3, top, n_levels))                  # (n_levels,)
+        unit = (circle / np.sqrt(lam)) @ q.T                                     # the level-1/2 ellipse
+        out[name] = np.array(W_STAR) + radii[:, None, None] * unit
+    return out
 
 
 def _steps_text(k):
-    return f"{k} steps" if k is not None else "no convergence"
-
-
-def _draw_contours(ax, w1, w2, grid):
-    levels = np.geomspace(1e-3, max(float(grid.max()), 2e-3), 14)
-    return ax.contour(w1, w2, grid, levels=levels, colors="0.6", linewidths=0.8, zorder=1)
+    return f"{k} steps to w*" if k is not None else "no convergence"
 
 
 def plot_zigzag(offset=2.0, lr_scale=1.6, steps=60, fig=None):
     """Loss contours and the GD path from the same start, raw (left) vs centred (right) inputs.
 
     offset: mean of both inputs; lr_scale: learning rate times the largest curvature of each surface
-    (< 2 is stable); steps: GD steps drawn.  Titles report the steps each needs to get within TOL of w*.
-    Given its previous figure back (`fig=`), it moves the paths and redraws contours only if the offset changed.
+    (< 2 is stable); steps: GD steps drawn.  Titles report the condition number and the steps each needs
+    to get within TOL of w*.
+    Given its previous figure back (`fig=`), it only moves the paths, swaps the (cached) contour segments
+    and retitles.  The figure is kept lean on purpose: every redraw re-lays out every piece of text, and
+    text is most of the cost of a PNG, so there is no legend (two direct labels) and no figure title.
     """
     runs = zigzag_runs(offset, lr_scale, steps)
-    w1, w2, grids = _loss_grid(float(offset))
+    contours = zigzag_contours(float(offset))
     state = getattr(fig, "_zigzag_state", None) if fig is not None else None
     if state is None:
-        fig, axes = new_figure(1, 2, figsize=(11, 4.8), sharex=True, sharey=True)
-        state = {"offset": float(offset), "contours": [], "paths": []}
-        for ax, name, colour in zip(axes, ("raw", "centred"), (VERMILION, BLUE)):
-            state["contours"].append(_draw_contours(ax, w1, w2, grids[name]))
-            state["paths"].append(ax.plot([], [], "-o", color=colour, ms=3, lw=1.4, label="GD path")[0])
-            ax.plot(*W_START, "s", color="k", ms=8, label="start")
-            ax.plot(*W_STAR, "*", color=GREEN, ms=16, label="w*", zorder=5)
-            ax.set(xlim=_WINDOW[:2], ylim=_WINDOW[2:], xlabel="weight w₁", aspect="equal")
-            ax.set_xticks([-2, -1, 0, 1, 2])
-            ax.set_yticks([-2, -1, 0, 1])
+        fig, axes = new_figure(1, 2, figsize=(10, 4.6), sharex=True, sharey=True)
+        state = {"contours": [], "paths": []}
+        for ax, colour in zip(axes, (VERMILION, BLUE)):
+            state["contours"].append(ax.add_collection(LineCollection([], colors="0.6", linewidths=0.8, zorder=1)))
+            state["paths"].append(ax.plot([], [], "-o", color=colour, ms=3, lw=1.4)[0])
+            ax.plot(*W_START, "s", color="k", ms=8)
+            ax.plot(*W_STAR, "*", color=GREEN, ms=16, zorder=5)
+            ax.set(xlim=_WINDOW[:2], ylim=_WINDOW[2:], aspect="equal")
+            ax.set_xticks([-2, -1, 0, 1, 2], labels=["−2", "", "0", "", "2"])
+            ax.set_yticks([-2, -1, 0, 1], labels=["−2", "−1", "0", "1"])
+        axes[0].text(W_START[0], W_START[1] + 0.15, "start", ha="center", va="bottom", fontsize=12)
+        axes[0].text(W_STAR[0] + 0.12, W_STAR[1] - 0.15, "w*", ha="left", va="top", fontsize=13)
         axes[0].set_ylabel("weight w₂")
-        axes[0].legend(loc="lower left", fontsize=10)
+        fig.supxlabel("weight w₁", fontsize=12)
         # A fixed layout: re-solving the constrained layout on every redraw costs more than the drawing.
         fig.set_layout_engine("none")
         for ax, left in zip(axes, (0.07, 0.545)):
-            ax.set_position([left, 0.11, 0.44, 0.68])
+            ax.set_position([left, 0.13, 0.44, 0.76])
         fig._zigzag_state = state
-    axes = fig.axes
-    if state["offset"] != float(offset):
-        for k, name in enumerate(("raw", "centred")):
-            state["contours"][k].remove()
-            state["contours"][k] = _draw_contours(axes[k], w1, w2, grids[name])
-        state["offset"] = float(offset)
-    for ax, line, name in zip(axes, state["paths"], ("raw", "centred")):
-        line.set_data(runs[name]["path"][:, 0], runs[name]["path"][:, 1])
-        ax.set_title(f"{name} inputs: κ = λ_max/λ_min = {runs[name]['cond']:.1f}", fontsize=13)
-    raw, cen = (_steps_text(runs[k]["converge"]) for k in ("raw", "centred"))
-    fig.suptitle(f"Input mean {offset:.2f}: raw inputs need {raw}, centred {cen} to get within {TOL:g} of w*\n"
-                 f"(lr = {lr_scale:.2f} / λ_max of each surface; {steps} steps drawn)", fontsize=13)
+    for ax, lines, path, name in zip(fig.axes, state["contours"], state["paths"], ("raw", "centred")):
+        lines.set_segments(contours[name])
+        path.set_data(runs[name]["path"][:, 0], runs[name]["path"][:, 1])
+        ax.set_title(f"{name} inputs (κ = {runs[name]['cond']:.1f}): {_steps_text(runs[name]['converge'])}",
+                     fontsize=13)
     return fig
 
 
@@ -633,7 +639,7 @@ def plot_steps_vs_offset(lr_scale=1.6, offsets=None):
         a2.plot(offsets, [r[f"cond_{name}"] for r in rows], "-o", color=colour, ms=4, label=f"{name} inputs")
     a1.set(yscale="log", xlabel="mean offset of the inputs", ylabel="GD steps to reach w* (log)",
            title="Steps grow with the offset unless centred")
-    a2.set(yscale="log", xlabel="mean offset of the inputs", ylabel="κ = λ_max / λ_min (log)",
+    a2.set(yscale="log", ylim=(1, None), xlabel="mean offset of the inputs", ylabel="κ = λ_max / λ_min (log)",
            title="…because the curvature ratio grows")
     a1.legend()
     return fig
@@ -646,16 +652,20 @@ def plot_preprocessing(x):
         raise ValueError(f"plot_preprocessing draws 2-D clouds, got {x.shape[1]} features")
     names = {"none": "original", "center": "centred", "standardize": "standardised",
              "decorrelate": "decorrelated (PCA)", "whiten": "whitened"}
-    fig, axes = new_figure(1, 5, figsize=(16, 3.9), sharex=True, sharey=True)
+    fig, axes = new_figure(1, 5, figsize=(16, 4.2), sharex=True, sharey=True)
     for ax, method, colour in zip(axes, METHODS, (VERMILION, ORANGE, GREEN, PURPLE, BLUE)):
         z = preprocess(x, method=method)
         ax.scatter(z[:, 0], z[:, 1], s=6, color=colour, alpha=0.6)
         ax.axhline(0, color="k", lw=0.8)
         ax.axvline(0, color="k", lw=0.8)
         cov = np.cov(z, rowvar=False, bias=True)
-        ax.set_title(f"{names[method]}\ncorr {cov[0, 1] / np.sqrt(cov[0, 0] * cov[1, 1]):+.2f}", fontsize=12)
+        corr = round(float(cov[0, 1] / np.sqrt(cov[0, 0] * cov[1, 1])), 2) + 0.0    # + 0.0: no "-0.00"
+        ax.set_title(f"{names[method]}\nstd {np.sqrt(cov[0, 0]):.1f} / {np.sqrt(cov[1, 1]):.1f}, corr {corr:+.2f}",
+                     fontsize=12)
         ax.set(xlabel="feature 1", aspect="equal", xlim=(-5, 8), ylim=(-5, 8))
     axes[0].set_ylabel("feature 2")
+    fig.suptitle("Each step removes one thing: the offset, the unequal scales, the correlation, the unequal spreads",
+                 fontsize=13)
     return fig
 
 
