@@ -126,6 +126,63 @@ def test_variance_argument_matched_scheme_keeps_ratio_one_and_xavier_relu_loses_
     assert geometric_mean(init.std_ratios("linear", "lecun_normal")) == pytest.approx(1.0, abs=0.04)
 
 
+@pytest.mark.parametrize("scheme", ["normal", "xavier_uniform", "kaiming_normal", "orthogonal", "constant"])
+def test_cached_net_weights_are_the_formula_draws_layer_by_layer(scheme):
+    # _net_weights multiplies cached unit draws by the scheme's std: layer l must equal init_weights seeded seed·1000+l
+    seed, width, scale = 3, 24, 0.7
+    for _ in range(2):  # the second call comes from the cache
+        weights = init._net_weights(scheme, "tanh", scale, 4, width, seed)
+        for layer, w in enumerate(weights):
+            g = torch.Generator().manual_seed(seed * 1000 + layer)
+            expected = init.init_weights((width, width), scheme, "tanh", scale, generator=g)
+            torch.testing.assert_close(w, expected, rtol=1e-6, atol=1e-7)
+
+
+def test_propagate_with_a_factor_equals_propagating_scaled_weights():
+    g = torch.Generator().manual_seed(4)
+    x = torch.randn(100, 32, generator=g, dtype=torch.float64)
+    weights = [torch.randn(32, 32, generator=g, dtype=torch.float64) for _ in range(5)]
+    c = 0.37
+    a = init.propagate(x, weights, "tanh", keep=(5,), factor=c)
+    b = init.propagate(x, [c * w for w in weights], "tanh", keep=(5,))
+    # float64; c·(h @ Wᵀ) and h @ (c·W)ᵀ round differently: ~1e-15 per layer, allow 1e-10
+    np.testing.assert_allclose(a.std, b.std, rtol=1e-10)
+    np.testing.assert_allclose(a.mean, b.mean, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(a.kept[5], b.kept[5], rtol=1e-10, atol=1e-12)
+
+
+def test_explorer_fixed_layout_leaves_room_for_the_widest_labels():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = None
+    # std down to the 1e-30 floor gives the widest log tick labels; depth 50 the most layer labels
+    for settings in ({}, {"activation": "tanh", "scheme": "normal", "scale": 0.001, "depth": 50, "width": 500}):
+        fig = init.plot_init_histograms(**settings, fig=fig)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        r = canvas.get_renderer()
+        ax_h, ax_s = fig.axes[:2]
+        for ax in (ax_h, ax_s):
+            ylabel, xlabel = ax.yaxis.label.get_window_extent(r), ax.xaxis.label.get_window_extent(r)
+            for t in ax.get_yticklabels():
+                if t.get_visible() and t.get_text():
+                    assert not ylabel.overlaps(t.get_window_extent(r)), (settings, t.get_text())
+            for t in ax.get_xticklabels():
+                if t.get_visible() and t.get_text():
+                    assert not xlabel.overlaps(t.get_window_extent(r)), (settings, t.get_text())
+        right_of_histograms = ax_h.get_window_extent(r).x1
+        assert ax_s.yaxis.label.get_window_extent(r).x0 > right_of_histograms, settings
+        assert min(t.get_window_extent(r).x0 for t in ax_s.get_yticklabels() if t.get_text()) > right_of_histograms
+
+
+def test_explorer_labels_layers_with_whole_numbers_at_depth_one():
+    fig = init.plot_init_histograms(depth=1)
+    ax_s = fig.axes[1]
+    lo, hi = ax_s.get_xlim()
+    shown = [v for v in ax_s.xaxis.get_major_locator()() if lo <= v <= hi]
+    assert shown == [1]
+
+
 def test_gradient_profile_matches_hand_backprop_through_a_linear_net():
     depth, width, n = 4, 32, 50
     p = init.gradient_profile("linear", "xavier_normal", 1.0, depth, width, n, 0)

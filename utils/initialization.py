@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 from torch import nn
 
 from utils.exercises import check_close, feedback
@@ -140,11 +140,13 @@ class LayerStats:
     kept: dict
 
 
-def propagate(x, weights, activation, keep=()):
-    """Push x through h ← act(h @ Wᵀ) for each W in `weights` (no biases, no autograd); return `LayerStats`.
+def propagate(x, weights, activation, keep=(), factor=1.0):
+    """Push x through h ← act(factor · h @ Wᵀ) for each W in `weights` (no biases, no autograd); return `LayerStats`.
 
-    x: (N, d) tensor; weights: list of (width_l, width_{l-1}) tensors; keep: 1-based layer numbers whose
-    activations to return.  Statistics are computed in float64 so huge values do not overflow them.
+    x: (N, d) tensor; weights: list of (width_l, width_{l-1}) tensors; factor: a scale shared by every weight,
+    applied to the (N, width) product rather than to the matrices (cheaper, and unit weights can be cached);
+    keep: 1-based layer numbers whose activations to return.  Statistics are computed in float64 so huge values
+    do not overflow them.
     """
     _check_name("activation", activation, tuple(ACTIVATIONS))
     act = ACTIVATIONS[activation]
@@ -153,14 +155,15 @@ def propagate(x, weights, activation, keep=()):
     kept, exploded_at, h = {}, None, x
     with torch.no_grad():
         for layer, w in enumerate(weights, start=1):
-            h = act(h @ w.T)
+            h = h @ w.T
+            h = act(h * factor if factor != 1.0 else h)
             h64 = h.double()
             biggest = h64.abs().max().item() if h64.numel() else 0.0
             if not math.isfinite(biggest) or biggest > EXPLODED:
                 exploded_at = layer
                 break
-            mean[layer - 1] = h64.mean().item()
-            std[layer - 1] = h64.std(correction=0).item()
+            s, m = torch.std_mean(h64, correction=0)
+            mean[layer - 1], std[layer - 1] = m.item(), s.item()
             if layer in keep:
                 kept[layer] = h
     return LayerStats(mean, std, exploded_at, kept)
@@ -188,6 +191,31 @@ def histogram_range(activation, stds):
 # Experiments
 # ----------------------------------------------------------------------------------------------------------------
 
+@contextlib.contextmanager
+def _one_cpu_thread(device):
+    """Run small CPU work (64-unit training loops, the forward passes of this notebook) on one thread: for matrices
+    this small, thread start-up and sync cost more than they save, and on a busy 2-core machine spinning worker
+    threads made this work many times slower (the explorer's forward pass: ~1 s on two threads, ~60 ms on one)."""
+    if device is not None and torch.device(device).type != "cpu":
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _single_threaded(fn):
+    """Decorator: run `fn` inside `_one_cpu_thread` (CPU tensors only)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with _one_cpu_thread(None):
+            return fn(*args, **kwargs)
+    return wrapper
+
+
 @dataclass
 class Profile:
     """What a deep net's layers look like for one setting (the data behind the histogram plots).
@@ -208,15 +236,32 @@ class Profile:
 
 
 def _net_weights(scheme, activation, scale, depth, width, seed):
-    if scheme == "orthogonal":  # a QR per layer is the slow part of a redraw: cache unit-scale layers, then scale
-        return [scale * _orthogonal_layer(width, seed, layer) for layer in range(depth)]
-    g = torch.Generator().manual_seed(seed)
-    return [init_weights((width, width), scheme, activation, scale, generator=g) for _ in range(depth)]
+    """`depth` (width, width) weights of `scheme`: layer l is `init_weights` with a generator seeded seed·1000 + l."""
+    units, factor = _unit_weights(scheme, activation, scale, depth, width, seed)
+    return [factor * w for w in units]
+
+
+def _unit_weights(scheme, activation, scale, depth, width, seed):
+    """The weights of `_net_weights` as (list of unit draws, factor): N(0, 1), U(-1, 1) or orthogonal draws, cached,
+    and the number (the scheme's std or uniform bound, or s) they are multiplied by.
+
+    With the unit draws cached, a slider over s, the scheme or the activation costs no new random numbers (and no
+    QR per layer for orthogonal).
+    """
+    if scheme == "constant":
+        return [torch.ones(width, width)] * depth, float(scale)
+    kind = "orthogonal" if scheme == "orthogonal" else "uniform" if scheme.endswith("uniform") else "normal"
+    std = init_std(scheme, (width, width), activation, scale)
+    factor = {"orthogonal": scale, "uniform": math.sqrt(3.0) * std, "normal": std}[kind]
+    return [_unit_layer(kind, width, seed, layer) for layer in range(depth)], float(factor)
 
 
 @functools.lru_cache(maxsize=2 * MAX_DEPTH)
-def _orthogonal_layer(width, seed, layer):
-    return init_weights((width, width), "orthogonal", generator=torch.Generator().manual_seed(seed * 1000 + layer))
+def _unit_layer(kind, width, seed, layer):
+    g = torch.Generator().manual_seed(seed * 1000 + layer)
+    if kind == "uniform":
+        return torch.rand((width, width), generator=g) * 2 - 1
+    return init_weights((width, width), "orthogonal" if kind == "orthogonal" else "normal", generator=g)
 
 
 def _inputs(n_samples, width, seed):
@@ -231,6 +276,7 @@ def _counts(values, activation, edges):
 
 
 @functools.lru_cache(maxsize=64)
+@_single_threaded
 def activation_profile(activation="tanh", scheme="xavier_normal", scale=1.0, depth=10, width=500,
                        n_samples=1000, seed=0, bins=60):
     """Forward N(0, 1) inputs (n_samples, width) through `depth` square layers of `width` units (no biases).
@@ -244,8 +290,8 @@ def activation_profile(activation="tanh", scheme="xavier_normal", scale=1.0, dep
     _check_positive_int("width", width)
     _check_positive_int("n_samples", n_samples)
     layers = shown_layers(depth)
-    stats = propagate(_inputs(n_samples, width, seed), _net_weights(scheme, activation, scale, depth, width, seed),
-                      activation, keep=layers)
+    units, factor = _unit_weights(scheme, activation, scale, depth, width, seed)
+    stats = propagate(_inputs(n_samples, width, seed), units, activation, keep=layers, factor=factor)
     return _profile(stats, activation, layers, bins)
 
 
@@ -264,6 +310,7 @@ def _profile(stats, activation, layers, bins):
 
 
 @functools.lru_cache(maxsize=16)
+@_single_threaded
 def gradient_profile(activation="tanh", scheme="xavier_normal", scale=1.0, depth=10, width=500,
                      n_samples=1000, seed=0, bins=60):
     """Back-propagated gradients ∂L/∂h_l of every layer's activations, by autograd, as a `Profile`.
@@ -295,6 +342,7 @@ def gradient_profile(activation="tanh", scheme="xavier_normal", scale=1.0, depth
     return _profile(stats, "linear", layers, bins)
 
 
+@_single_threaded
 def std_ratios(activation, scheme, depth=50, width=256, n_samples=512, seed=0):
     """Per-layer ratio std_l / std_{l-1} of the pre-activations (layer 0 = the N(0, 1) input), shape (depth,).
 
@@ -313,21 +361,6 @@ def std_ratios(activation, scheme, depth=50, width=256, n_samples=512, seed=0):
             h = z
     stds = np.array(stds)
     return stds[1:] / stds[:-1]
-
-
-@contextlib.contextmanager
-def _one_cpu_thread(device):
-    """Run tiny CPU training loops on one thread: for 64-unit layers, thread start-up and sync cost more than they
-    save, and on a busy machine spinning worker threads made these loops many times slower."""
-    if device is not None and torch.device(device).type != "cpu":
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _digits(device):
@@ -477,6 +510,7 @@ def conv_fan_table(shape=(32, 16, 3, 3), activation="relu", seed=0):
     return rows
 
 
+@_single_threaded
 def conv_forward_std(scheme="kaiming_normal", depth=8, channels=32, size=16, seed=0):
     """Std of the output of each of `depth` 3x3 conv + ReLU layers on N(0, 1) images; shape (depth,).
 
@@ -596,10 +630,17 @@ def _curve_data(profile):
 
 
 def _plain_log_labels(ax):
-    """Tick labels like 1e-03 instead of mathtext 10^{-3}: mathtext parsing dominated the redraw time."""
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0e}".replace("e+00", "").replace("e-0", "e-")
-                                               .replace("e+0", "e")))
-    ax.yaxis.set_minor_formatter(NullFormatter())
+    """Tick labels like 1e-3 instead of mathtext 10^{-3}, at most 6 of them and no minor ticks.
+
+    Mathtext parsing dominated the redraw time; minor ticks (8 per decade, each laid out twice per redraw) came next.
+    """
+    def label(v, _):
+        mantissa, exponent = f"{v:.0e}".split("e")
+        return mantissa if int(exponent) == 0 else f"{mantissa}e{int(exponent)}"
+
+    ax.yaxis.set_major_formatter(FuncFormatter(label))
+    ax.yaxis.set_major_locator(LogLocator(numticks=6))
+    ax.yaxis.set_minor_locator(NullLocator())
 
 
 def _std_ylim(std):
@@ -607,6 +648,35 @@ def _std_ylim(std):
         return (1e-3, 10.0)
     lo, hi = float(std.min()), float(std.max())
     return (10.0 ** math.floor(math.log10(lo) - 0.3), 10.0 ** math.ceil(math.log10(hi) + 0.3))
+
+
+def _explorer_figure(profile, layers, std, abs_mean):
+    """Build the explorer's figure once; `plot_init_histograms` then only updates its artists.
+
+    The layout is fixed, with room for the widest tick labels: constrained layout re-solved it on every redraw, and
+    automatic title and axis-label placement measured every tick label again (together about half the drawing time).
+    """
+    fig, (ax_h, ax_s) = new_figure(1, 2, figsize=(12, 4.6))
+    fig.set_layout_engine("none")
+    ax_h.set_position([0.07, 0.14, 0.48, 0.70])
+    ax_s.set_position([0.645, 0.14, 0.34, 0.70])
+    fig._ridges = _draw_ridges(ax_h, profile, 8)
+    ax_s.semilogy(layers, std, "o-", color=BLUE, ms=4, label="std")
+    ax_s.semilogy(layers, abs_mean, "s--", color=ORANGE, ms=3, lw=1.5, label="|mean|")
+    _plain_log_labels(ax_s)
+    ax_h.xaxis.set_major_locator(MaxNLocator(nbins=5))  # every tick is drawn twice per redraw: keep a few
+    ax_h.grid(False, axis="y")  # horizontal lines would cut the ridges at arbitrary heights
+    ax_s.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True, min_n_ticks=1))
+    ax_s.legend(loc="lower left", fontsize=11)
+    ax_h.set_title("activation histograms, per layer", y=1.02)
+    ax_s.set_title("spread per layer", y=1.02)
+    ax_s.set(xlabel="layer", ylabel="activation std, |mean| (log)")
+    for ax, ylabel_x in ((ax_h, -0.065), (ax_s, -0.16)):
+        ax.xaxis.set_label_coords(0.5, -0.11)
+        ax.yaxis.set_label_coords(ylabel_x, 0.5)
+    fig._exploded = ax_s.text(0.5, 0.5, "", transform=ax_s.transAxes, ha="center", color=VERMILION,
+                              fontsize=14, fontweight="bold")
+    return fig
 
 
 def plot_init_histograms(activation="relu", scheme="xavier_normal", scale=1.0, depth=20, width=250, fig=None):
@@ -622,17 +692,8 @@ def plot_init_histograms(activation="relu", scheme="xavier_normal", scale=1.0, d
     abs_mean = np.maximum(np.abs(mean), std.min() * 1e-3) if std.size else mean
     title = f"{activation} + {SCHEME_LABELS[scheme]} (s = {scale:.3g}): {verdict(p, activation)}"
     if fig is None:
-        fig, (ax_h, ax_s) = new_figure(1, 2, figsize=(12, 4.6), gridspec_kw={"width_ratios": [1.4, 1]})
-        fig._ridges = _draw_ridges(ax_h, p, 8)
-        ax_h.set_title("activation histograms, per layer")
-        ax_s.semilogy(layers, std, "o-", color=BLUE, ms=4, label="std")
-        ax_s.semilogy(layers, abs_mean, "s--", color=ORANGE, ms=3, lw=1.5, label="|mean|")
-        _plain_log_labels(ax_s)
-        ax_s.legend(loc="lower left", fontsize=11)
-        ax_s.set(xlabel="layer", ylabel="activation std, |mean| (log)", title="spread per layer")
-        ax_s.xaxis.set_major_locator(MaxNLocator(integer=True))
-        fig._exploded = ax_s.text(0.5, 0.5, "", transform=ax_s.transAxes, ha="center", color=VERMILION,
-                                  fontsize=14, fontweight="bold")
+        fig = _explorer_figure(p, layers, std, abs_mean)
+        ax_h, ax_s = fig.axes[:2]
     else:
         ax_h, ax_s = fig.axes[:2]
         _update_ridges(ax_h, fig._ridges, p)
@@ -682,10 +743,11 @@ def plot_std_ratios(ratios):
     fig, ax = new_figure(figsize=(9, 4.2))
     for (label, r), colour in zip(ratios.items(), [BLUE, ORANGE, GREEN, VERMILION]):
         ax.plot(np.arange(1, len(r) + 1), r, "o-", ms=3, color=colour, label=label)
-    ax.axhline(1.0, color="0.4", lw=1, ls="--")
-    ax.axhline(1 / math.sqrt(2), color="0.4", lw=1, ls=":")
-    ax.text(1, 1 / math.sqrt(2) - 0.04, "1/√2", color="0.3", va="top")
-    ax.set(xlabel="layer l", ylabel="std(z_l) / std(z_{l-1})", ylim=(0.5, 1.3),
+    for level, text, style in ((1.0, "1", "--"), (1 / math.sqrt(2), "1/√2", ":")):
+        ax.axhline(level, color="0.4", lw=1, ls=style)
+        ax.text(1.01, level, text, color="0.3", va="center", transform=ax.get_yaxis_transform())
+    # layer 1 sees the raw N(0, 1) input, which no ReLU has halved: there Kaiming's ratio is √2 (≈ 1.41)
+    ax.set(xlabel="layer l", ylabel=r"$\mathrm{std}(z_l)\ /\ \mathrm{std}(z_{l-1})$", ylim=(0.5, 1.5),
            title="Matched scheme keeps the ratio at 1; Xavier with ReLU loses 1/√2 per layer")
     ax.legend(loc="upper right", fontsize=10)
     return fig
