@@ -19,6 +19,22 @@ def test_digits_come_from_the_package_with_64_pixels_in_unit_range():
     assert 0.0 <= d.x_train.min() and d.x_train.max() <= 1.0
 
 
+@pytest.mark.parametrize("file_found", [True, False])
+def test_digits_equal_scikit_learns_whether_read_from_the_file_or_through_load_digits(file_found, monkeypatch):
+    from sklearn.datasets import load_digits
+
+    from utils import data
+
+    assert data._digits_file() is not None  # the fast path is the one a learner gets
+    if not file_found:
+        monkeypatch.setattr(data, "_digits_file", lambda: None)
+    images, labels = data.load_digits_arrays()
+    bunch = load_digits()
+    assert images.dtype == torch.float32 and labels.dtype == torch.int64
+    assert torch.equal(images, torch.tensor(bunch.images / 16.0, dtype=torch.float32))
+    assert torch.equal(labels, torch.tensor(bunch.target))
+
+
 def test_train_and_validation_do_not_overlap():
     x = torch.arange(100).float().unsqueeze(1)
     xt, _, xv, _ = train_val_split(x, torch.zeros(100, dtype=torch.int64), 0.2, seed=3)
