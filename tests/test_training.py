@@ -66,3 +66,17 @@ def test_losses_are_finite():
     data = load_dataset("spirals", n=100)
     hist = train(make_mlp([2, 8, 2]), data, steps=30, eval_every=10)
     assert all(math.isfinite(v) for v in hist.train_loss + hist.val_loss)
+
+
+def test_training_runs_on_one_cpu_thread_and_restores_the_count():
+    data = load_dataset("blobs", n=200, seed=0)
+    seen = []
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        train(make_mlp([2, 16, data.n_classes]), data, steps=20, lr=0.1, eval_every=10,
+              on_eval=lambda step, model: seen.append(torch.get_num_threads()))
+        assert seen == [1, 1]
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

@@ -1,6 +1,5 @@
 """Activation functions and their derivatives written from the formulas, and the experiments of notebook 01."""
 
-import contextlib
 import functools
 import time
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
 from torch import nn
 
+from utils.device import one_cpu_thread
 from utils.exercises import check_close, feedback
 from utils.plotstyle import BLUE, GREEN, ORANGE, PALETTE, VERMILION, YELLOW, new_figure
 
@@ -302,17 +302,6 @@ def weight_layers(model):
     return [m for m in model.modules() if isinstance(m, nn.Linear)]
 
 
-@contextlib.contextmanager
-def _small_net_threads():
-    """Run on one CPU thread: nets this small gain nothing from more, and on a busy machine threads contend."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
 def linear_stack_collapse(depth=5, width=8, n_in=2, n=200, seed=0):
     """Show that a stack of linear layers without activations is one affine map.
 
@@ -345,7 +334,7 @@ def fit_boundaries(names=("linear", "tanh", "relu"), dataset="circles", depth=3,
 
     data = load_dataset(dataset, seed=seed)
     models, val_acc = {}, {}
-    with _small_net_threads():
+    with one_cpu_thread():
         for name in names:
             model = build_mlp(name, [data.n_features] + [width] * depth + [data.n_classes], seed=seed)
             hist = train(model, data, steps=steps, lr=lr, optimizer="adam", batch_size=None, eval_every=steps,
@@ -392,7 +381,7 @@ def forward_seconds(names, n=100_000, repeats=7, number=5, seed=0):
     xt = torch.randn(n, generator=torch.Generator().manual_seed(seed))
     fns = {name: _torch_fn(name) for name in names}
     best = dict.fromkeys(names, float("inf"))
-    with _small_net_threads(), torch.no_grad():
+    with one_cpu_thread(), torch.no_grad():
         for fn in fns.values():
             fn(xt)  # warm-up
         for _ in range(repeats):
@@ -461,7 +450,7 @@ def gradient_norms(name, depth=10, width=64, n=256, init="kaiming", seed=0):
     """
     weights, biases, x, y = deep_mlp_weights(name, depth, width, n, init, seed)
     act = None if name == "maxout" else get_activation(name).module()
-    with _small_net_threads():
+    with one_cpu_thread():
         for w in weights:
             w.requires_grad_(True)
         h = x
@@ -490,7 +479,7 @@ def compare_training(names=TRAIN_NAMES, dataset="spirals", depth=3, width=32, st
         get_activation(name)
     data = load_dataset(dataset, seed=seed)
     histories, seconds, models = {}, {}, {}
-    with _small_net_threads():
+    with one_cpu_thread():
         for name in names:
             model = build_mlp(name, [data.n_features] + [width] * depth + [data.n_classes], seed=seed)
             start = time.perf_counter()

@@ -7,23 +7,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from utils.device import one_cpu_thread
 from utils.exercises import check_close, feedback
 
 MODES = ("train", "eval")
-
-
-def _single_thread(fn):
-    """Run `fn` with one CPU thread (restored afterwards): the tensors and nets of this notebook are so small that
-    thread hand-offs cost more than they save, and on a busy machine extra threads make them many times slower."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        before = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            torch.set_num_threads(before)
-    return wrapper
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -315,7 +302,7 @@ def gradient_check(shape=(6, 4), seed=0):
             "dbeta": rel_error(dbeta, numerical_gradient(lambda v: batchnorm_forward(x, gamma, v)[0], beta, dout))}
 
 
-@_single_thread
+@one_cpu_thread()
 def compare_with_torch(n=16, d=5, steps=3, momentum=0.1, seed=0):
     """Run `batchnorm_forward/backward` and torch.nn.BatchNorm1d side by side in float64.
 
@@ -348,7 +335,7 @@ def compare_with_torch(n=16, d=5, steps=3, momentum=0.1, seed=0):
     return diffs
 
 
-@_single_thread
+@one_cpu_thread()
 def compare_relatives_with_torch(shape=(4, 6, 3, 5), groups=3, seed=0):
     """Spatial batch norm, layer norm, instance norm and group norm from this module against their torch.nn modules
     (train mode, float64, random gamma and beta).
@@ -389,7 +376,7 @@ def format_table(rows, columns, row_label="", fmt="{:.2e}"):
     return "\n".join(lines)
 
 
-@_single_thread
+@one_cpu_thread()
 def bias_gradient_through_bn(n=32, d_in=6, d_out=4, seed=0):
     """Gradient of a loss w.r.t. the bias of a Linear layer followed by BatchNorm1d (train mode).
 
@@ -483,7 +470,7 @@ def _mlp(sizes, activation, norm=None, bias=True, groups=8, init=None, seed=0):
     return nn.Sequential(*layers)
 
 
-@_single_thread
+@one_cpu_thread()
 def batch_dependence(model, x, index=0, companions=20, batch_size=16, seed=0):
     """How much example `index`'s output depends on the other examples in its batch.
 
@@ -502,7 +489,7 @@ def batch_dependence(model, x, index=0, companions=20, batch_size=16, seed=0):
     return float((outs.max(0).values - outs.min(0).values).max())
 
 
-@_single_thread
+@one_cpu_thread()
 def trained_bn_net(steps=150, seed=0, device=None):
     """A small ReLU MLP with BatchNorm1d trained on digits.  Returns (model on CPU in eval mode, Split, History)."""
     from utils.training import train
@@ -513,7 +500,7 @@ def trained_bn_net(steps=150, seed=0, device=None):
     return model.cpu().eval(), data.to("cpu"), hist
 
 
-@_single_thread
+@one_cpu_thread()
 def placement_experiment(steps=150, seed=0, device=None):
     """BN before vs after the ReLU (and no BN) on digits, same seed and budget.
 
@@ -529,7 +516,7 @@ def placement_experiment(steps=150, seed=0, device=None):
     return out
 
 
-@_single_thread
+@one_cpu_thread()
 def relu_activity_experiment(steps=150, lr=0.01, seed=0, device=None):
     """Fraction of active (positive) ReLU units in a BN net (Adam) with beta frozen at 0 vs learned.
 
@@ -557,7 +544,7 @@ def relu_activity_experiment(steps=150, lr=0.01, seed=0, device=None):
     return results
 
 
-@_single_thread
+@one_cpu_thread()
 def sigmoid_mlp_experiment(steps=300, lr=0.5, seed=0, device=None):
     """Ioffe & Szegedy's Figure 1 in miniature: a 3-hidden-layer sigmoid MLP on digits with and without BN.
 
@@ -594,7 +581,7 @@ def _final_loss(hist, cap):
     return loss if np.isfinite(loss) and loss <= cap else math.inf
 
 
-@_single_thread
+@one_cpu_thread()
 def lr_sweep(lrs=(0.01, 0.1, 0.3, 1.0, 3.0, 10.0), steps=80, seed=0, device=None):
     """Final training loss of a 3-hidden-layer ReLU MLP on digits for each learning rate, with and without BN.
 
@@ -614,7 +601,7 @@ def lr_sweep(lrs=(0.01, 0.1, 0.3, 1.0, 3.0, 10.0), steps=80, seed=0, device=None
     return out
 
 
-@_single_thread
+@one_cpu_thread()
 def init_scale_sweep(scales=(0.1, 0.3, 1.0, 3.0, 10.0), depth=5, steps=80, lr=0.05, seed=0, device=None):
     """Final training loss of a deep ReLU MLP whose weights are He-initialised times `scale`, with and without BN.
 
@@ -640,7 +627,7 @@ def init_scale_sweep(scales=(0.1, 0.3, 1.0, 3.0, 10.0), depth=5, steps=80, lr=0.
     return out
 
 
-@_single_thread
+@one_cpu_thread()
 def regularisation_experiment(n_train=300, steps=200, seed=0, device=None):
     """Train on a small digits subset with and without BN; compare the train/validation accuracy gap.
 
@@ -667,7 +654,7 @@ def regularisation_experiment(n_train=300, steps=200, seed=0, device=None):
     return res, float(np.std(values))
 
 
-@_single_thread
+@one_cpu_thread()
 def smoothness_experiment(steps=150, lr=0.1, probe_every=25, seed=0, device=None):
     """Santurkar et al.'s cheap evidence: along training, how much the loss and the gradient change when you step
     along the gradient, with and without BN (4-hidden-layer ReLU MLP on digits, He init, same lr and seed).
@@ -729,7 +716,7 @@ def smoothness_experiment(steps=150, lr=0.1, probe_every=25, seed=0, device=None
     return out
 
 
-@_single_thread
+@one_cpu_thread()
 def small_batch_experiment(batch_sizes=(2, 4, 64), steps=150, lr=0.003, groups=8, seed=0, device=None):
     """Validation accuracy of a ReLU MLP on digits with BatchNorm vs GroupNorm, for each training batch size.
 
@@ -777,7 +764,7 @@ def _matches(answer, expected, rtol=1e-6, atol=1e-8):
     return a.shape == expected.shape and bool(np.allclose(a, expected, rtol=rtol, atol=atol))
 
 
-@_single_thread
+@one_cpu_thread()
 def check_batchnorm_forward(fn):
     """fn(x, gamma, beta, eps) -> out for x (N, D), train mode.  Compared with torch's batch_norm (float64)."""
     if not callable(fn):
@@ -803,7 +790,7 @@ def check_batchnorm_forward(fn):
     return check_close(out, expected, rtol=1e-6, atol=1e-8, what="your batch-norm output")
 
 
-@_single_thread
+@one_cpu_thread()
 def check_batchnorm_backward(fn):
     """fn(dout, x, gamma, eps) -> (dx, dgamma, dbeta) for x (N, D), train mode.  Compared with torch autograd."""
     if not callable(fn):
@@ -830,7 +817,7 @@ def check_batchnorm_backward(fn):
 RUNNING_VAR_EXERCISE = {"batch_vars": (2.0, 0.5, 1.0), "m": 4, "momentum": 0.1, "start": 1.0}
 
 
-@_single_thread
+@one_cpu_thread()
 def check_running_var(answer, batch_vars=RUNNING_VAR_EXERCISE["batch_vars"], m=RUNNING_VAR_EXERCISE["m"],
                       momentum=RUNNING_VAR_EXERCISE["momentum"]):
     """Is `answer` the running_var of nn.BatchNorm1d(1, momentum) (starting at 1) after batches of m values

@@ -1,6 +1,5 @@
 """Weight initialisation from its formulas, per-layer activation and gradient statistics, notebook 03's experiments."""
 
-import contextlib
 import functools
 import math
 from dataclasses import dataclass
@@ -10,6 +9,7 @@ import torch
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 from torch import nn
 
+from utils.device import one_cpu_thread
 from utils.exercises import check_close, feedback
 from utils.plotstyle import BLUE, GREEN, ORANGE, PURPLE, SKY, VERMILION, draw_hist, new_figure, update_hist
 
@@ -191,30 +191,6 @@ def histogram_range(activation, stds):
 # Experiments
 # ----------------------------------------------------------------------------------------------------------------
 
-@contextlib.contextmanager
-def _one_cpu_thread(device):
-    """Run small CPU work (64-unit training loops, the forward passes of this notebook) on one thread: for matrices
-    this small, thread start-up and sync cost more than they save, and on a busy 2-core machine spinning worker
-    threads made this work many times slower (the explorer's forward pass: ~1 s on two threads, ~60 ms on one)."""
-    if device is not None and torch.device(device).type != "cpu":
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-def _single_threaded(fn):
-    """Decorator: run `fn` inside `_one_cpu_thread` (CPU tensors only)."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        with _one_cpu_thread(None):
-            return fn(*args, **kwargs)
-    return wrapper
-
 
 @dataclass
 class Profile:
@@ -276,7 +252,7 @@ def _counts(values, activation, edges):
 
 
 @functools.lru_cache(maxsize=64)
-@_single_threaded
+@one_cpu_thread()
 def activation_profile(activation="tanh", scheme="xavier_normal", scale=1.0, depth=10, width=500,
                        n_samples=1000, seed=0, bins=60):
     """Forward N(0, 1) inputs (n_samples, width) through `depth` square layers of `width` units (no biases).
@@ -310,7 +286,7 @@ def _profile(stats, activation, layers, bins):
 
 
 @functools.lru_cache(maxsize=16)
-@_single_threaded
+@one_cpu_thread()
 def gradient_profile(activation="tanh", scheme="xavier_normal", scale=1.0, depth=10, width=500,
                      n_samples=1000, seed=0, bins=60):
     """Back-propagated gradients ∂L/∂h_l of every layer's activations, by autograd, as a `Profile`.
@@ -342,7 +318,7 @@ def gradient_profile(activation="tanh", scheme="xavier_normal", scale=1.0, depth
     return _profile(stats, "linear", layers, bins)
 
 
-@_single_threaded
+@one_cpu_thread()
 def std_ratios(activation, scheme, depth=50, width=256, n_samples=512, seed=0):
     """Per-layer ratio std_l / std_{l-1} of the pre-activations (layer 0 = the N(0, 1) input), shape (depth,).
 
@@ -378,7 +354,7 @@ def symmetry_experiment(steps=300, lr=0.5, hidden=32, constant=0.1, seed=0, devi
     """
     from utils.training import train
 
-    with _one_cpu_thread(device):
+    with one_cpu_thread(device):
         return _symmetry(steps, lr, hidden, constant, seed, device, train)
 
 
@@ -436,7 +412,7 @@ def deep_relu_training(depth=20, width=64, steps=300, lr=0.01, schemes=("xavier_
     _check_positive_int("depth", depth)
     data = _digits(device)
     out = {}
-    with _one_cpu_thread(device):
+    with one_cpu_thread(device):
         for scheme in schemes:
             torch.manual_seed(seed)
             model = _deep_relu_mlp(depth, width, scheme, seed)
@@ -455,7 +431,7 @@ def activations_over_training(scheme="normal", scale=1.0, activation="tanh", dep
     _check_name("activation", activation, tuple(ACTIVATIONS))
     _check_positive_int("depth", depth)
     _check_positive_int("steps", steps)
-    with _one_cpu_thread(device):
+    with one_cpu_thread(device):
         return _record_training(scheme, scale, activation, depth, width, steps, lr, bins, seed, device)
 
 
@@ -510,7 +486,7 @@ def conv_fan_table(shape=(32, 16, 3, 3), activation="relu", seed=0):
     return rows
 
 
-@_single_threaded
+@one_cpu_thread()
 def conv_forward_std(scheme="kaiming_normal", depth=8, channels=32, size=16, seed=0):
     """Std of the output of each of `depth` 3x3 conv + ReLU layers on N(0, 1) images; shape (depth,).
 

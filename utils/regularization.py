@@ -1,6 +1,5 @@
 """Overfitting and the regularisers that fight it (L2, L1, dropout, augmentation, early stopping): notebook 06."""
 
-import contextlib
 import copy
 import functools
 import math
@@ -9,6 +8,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from utils.device import one_cpu_thread
 from utils.exercises import check_close, feedback
 from utils.plotstyle import BLACK, BLUE, GREEN, ORANGE, PURPLE, VERMILION, new_figure
 from utils.training import History, evaluate, make_mlp
@@ -279,7 +279,7 @@ def sgd_decay_equivalence(lam=0.01, lr=0.1, steps=50, seed=0):
     wa, wc = w0.clone(), w0.clone()
     wb = w0.clone().requires_grad_(True)
     opt = torch.optim.SGD([wb], lr=lr, weight_decay=lam)
-    with _one_thread():
+    with one_cpu_thread():
         for _ in range(steps):
             wa = wa - lr * grad_of(wa, extra=1)
             wc = (1 - lr * lam) * wc - lr * grad_of(wc)
@@ -371,19 +371,8 @@ def fit(model, data, steps=300, lr=LR, l1=0.0, l2=0.0, augment=False, patience=N
         early_stopping([0.0], patience)  # validates patience (an integer >= 1)
     if optimizer not in ("adam", "adamw", "sgd"):
         raise ValueError(f"optimizer must be 'adam', 'adamw' or 'sgd', got {optimizer!r}")
-    with _one_thread():
+    with one_cpu_thread():
         return _fit(model, data, steps, lr, l1, l2, augment, patience, optimizer, eval_every, seed, device)
-
-
-@contextlib.contextmanager
-def _one_thread():
-    # The lesson's nets are tiny: one thread avoids oversubscribing a small or shared CPU.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _fit(model, data, steps, lr, l1, l2, augment, patience, optimizer, eval_every, seed, device):

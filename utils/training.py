@@ -6,6 +6,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from utils.device import one_cpu_thread
+
 OPTIMIZERS = {"sgd": torch.optim.SGD, "momentum": torch.optim.SGD, "adam": torch.optim.Adam,
               "adamw": torch.optim.AdamW}
 
@@ -106,7 +108,9 @@ def train(model, data, steps=500, lr=0.1, optimizer="sgd", batch_size=64, loss_f
     eval_every: record losses/accuracies every this many steps (and at the end).
     on_eval: optional callback(step, model) run at each evaluation (e.g. a monitor).
     Mini-batches are drawn with a generator seeded by `seed`, so the same call
-    gives the same history.  Returns a `History`.
+    gives the same history.  On the CPU the loop runs on one thread (the nets are
+    tiny; see `utils.device.one_cpu_thread`), so the numbers do not depend on how
+    many cores the machine has.  Returns a `History`.
     """
     if not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"steps must be a positive integer, got {steps!r}")
@@ -124,23 +128,24 @@ def train(model, data, steps=500, lr=0.1, optimizer="sgd", batch_size=64, loss_f
     n = len(data.x_train)
     bs = n if batch_size is None else min(batch_size, n)
     hist, running = History(), []
-    model.train()
-    for step in range(1, steps + 1):
-        idx = torch.randint(n, (bs,), generator=g).to(device) if bs < n else slice(None)
-        loss = loss_fn(model(data.x_train[idx]), data.y_train[idx])
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        running.append(loss.item())
-        if step % eval_every == 0 or step == steps:
-            hist.step.append(step)
-            hist.train_loss.append(float(np.mean(running)))
-            running = []
-            _, tr_acc = evaluate(model, data.x_train, data.y_train, loss_fn)
-            v_loss, v_acc = evaluate(model, data.x_val, data.y_val, loss_fn)
-            hist.train_acc.append(tr_acc)
-            hist.val_loss.append(v_loss)
-            hist.val_acc.append(v_acc)
-            if on_eval is not None:
-                on_eval(step, model)
+    with one_cpu_thread(device):  # the course's nets are tiny: see utils.device.one_cpu_thread
+        model.train()
+        for step in range(1, steps + 1):
+            idx = torch.randint(n, (bs,), generator=g).to(device) if bs < n else slice(None)
+            loss = loss_fn(model(data.x_train[idx]), data.y_train[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            running.append(loss.item())
+            if step % eval_every == 0 or step == steps:
+                hist.step.append(step)
+                hist.train_loss.append(float(np.mean(running)))
+                running = []
+                _, tr_acc = evaluate(model, data.x_train, data.y_train, loss_fn)
+                v_loss, v_acc = evaluate(model, data.x_val, data.y_val, loss_fn)
+                hist.train_acc.append(tr_acc)
+                hist.val_loss.append(v_loss)
+                hist.val_acc.append(v_acc)
+                if on_eval is not None:
+                    on_eval(step, model)
     return hist

@@ -1,6 +1,5 @@
 """Why all-positive inputs make gradient descent zig-zag, and the preprocessing that fixes it (notebook 02)."""
 
-import contextlib
 import functools
 from dataclasses import dataclass
 
@@ -9,6 +8,7 @@ import torch
 from matplotlib.collections import LineCollection
 from torch import nn
 
+from utils.device import one_cpu_thread
 from utils.exercises import feedback
 from utils.plotstyle import BLUE, GREEN, ORANGE, PURPLE, VERMILION, new_figure
 
@@ -341,7 +341,7 @@ def layer_sign_stats(activation="sigmoid", batch_size=1, n_trials=50, d_in=16, w
     first, second = nn.Linear(d_in, width).to(device), nn.Linear(width, n_out).to(device)
     act = ACTIVATIONS[activation]()
     same, align = [], []
-    with _one_thread():
+    with one_cpu_thread():
         for _ in range(n_trials):
             x = torch.randn(batch_size, d_in, generator=g).to(device)
             y = torch.randint(n_out, (batch_size,), generator=g).to(device)
@@ -443,18 +443,6 @@ def digits_train_pixels(seed=0):
     return _digits_arrays(seed)[0].copy()
 
 
-@contextlib.contextmanager
-def _one_thread():
-    """Run tiny-tensor work on one CPU thread: for matrices this small, thread start-up and spin-waiting
-    cost more than the arithmetic (badly so on a busy 2-core machine).  Restores the setting afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def _train_linear_digits(x_train, y_train, steps, seed):
     torch.manual_seed(seed)
     model = nn.Linear(x_train.shape[1], 10)
@@ -477,7 +465,7 @@ def normalisation_leak_experiment(steps=150, batch=20, seed=0):
     """
     xtr, ytr, xva, yva = _digits_arrays(seed)
     pre = fit_preprocessor(xtr, "standardize")
-    with _one_thread():
+    with one_cpu_thread():
         model = _train_linear_digits(transform(pre, xtr), ytr, steps, seed)
 
     def acc(x, y):
@@ -524,7 +512,7 @@ def activation_training_run(activation="sigmoid", steps=300, lr=0.5, batch_size=
         same.append(same_sign_rows(grad).mean())
 
     model[2].weight.register_hook(record)       # the layer fed by the first hidden activations
-    with _one_thread():
+    with one_cpu_thread():
         hist = train(model, data, steps=steps, lr=lr, optimizer="sgd", batch_size=batch_size, eval_every=10,
                      seed=seed, device=device)
     return {"history": hist, "alignment": np.array(align), "same_sign": np.array(same)}
