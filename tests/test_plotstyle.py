@@ -1,7 +1,16 @@
 import numpy as np
 import pytest
 
-from utils.plotstyle import PALETTE, draw_hist, hist_counts, new_figure, update_hist, use_course_style
+from utils.plotstyle import (
+    PALETTE,
+    draw_hist,
+    hist_counts,
+    light_log_axis,
+    new_figure,
+    power_of_ten_label,
+    update_hist,
+    use_course_style,
+)
 
 
 def test_hist_counts_equal_numpy_histogram():
@@ -48,3 +57,24 @@ def test_style_uses_the_colour_blind_safe_palette():
     use_course_style()
     cycle = [c["color"] for c in mpl.rcParams["axes.prop_cycle"]]
     assert cycle == PALETTE and mpl.rcParams["font.size"] >= 12
+
+
+@pytest.mark.parametrize("value, label", [(1e-5, "10⁻⁵"), (1e12, "10¹²"), (1.0, "1"), (10.0, "10"), (100.0, "10²"),
+                                          (0.3, "0.3"), (2.5e-7, "2.5e-07"), (0.0, ""), (float("nan"), "")])
+def test_power_of_ten_labels_are_plain_text(value, label):
+    assert power_of_ten_label(value) == label
+
+
+def test_light_log_axis_labels_a_few_powers_of_ten_without_minor_ticks():
+    fig, ax = new_figure()
+    ax.plot([1, 2], [1e-9, 1e9])
+    assert light_log_axis(ax) is ax
+    fig.canvas.draw()
+    assert ax.get_yscale() == "log"
+    assert ax.yaxis.get_minorticklocs().size == 0
+    lo, hi = ax.get_ylim()
+    labels = [t.get_text() for t, v in zip(ax.get_yticklabels(), ax.get_yticks()) if lo <= v <= hi]
+    assert 2 <= len(labels) <= 7 and all("$" not in t for t in labels), labels  # no mathtext
+    assert all(t == "1" or t.startswith("10") for t in labels), labels
+    with pytest.raises(ValueError, match="axis must be 'x' or 'y'"):
+        light_log_axis(ax, axis="z")

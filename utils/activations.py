@@ -7,12 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from matplotlib.collections import PolyCollection
-from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
+from matplotlib.ticker import MaxNLocator
 from torch import nn
 
 from utils.device import one_cpu_thread
 from utils.exercises import check_close, feedback
-from utils.plotstyle import BLUE, GREEN, ORANGE, PALETTE, VERMILION, YELLOW, new_figure
+from utils.plotstyle import BLUE, GREEN, ORANGE, PALETTE, VERMILION, YELLOW, light_log_axis, new_figure
 
 # ---------------------------------------------------------------------------------------------------------------
 # Pure computations: every function takes an array-like x (any shape) and returns a float64 NumPy array.
@@ -654,17 +654,6 @@ GROUPS = {
 }
 
 
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def _power_of_ten_label(value, _pos=None):
-    """'10⁻⁵' for 1e-5 as plain text: mathtext labels ($10^{-5}$) are re-parsed on every redraw and cost more."""
-    exponent = np.log10(value)
-    if abs(exponent - round(exponent)) > 1e-9:
-        return f"{value:.2g}"
-    return "10" + str(int(round(exponent))).translate(_SUPERSCRIPT)
-
-
 def _bar_verts(n_layers, slot, n_series, heights, bottom):
     """Rectangles (n_layers, 4, 2) for one series of a grouped bar chart: layer k's bar of `slot` of `n_series`."""
     width = 0.85 / n_series
@@ -701,9 +690,7 @@ def plot_gradient_norms(depth=10, group="classic", init="kaiming", fig=None):
         ax.set_position([0.11, 0.13, 0.68, 0.78])  # left, bottom, width, height (figure fractions)
         for i in range(n_slots):
             ax.add_collection(PolyCollection([], facecolors=PALETTE[i % 6], edgecolors="none"), autolim=False)
-        ax.set_yscale("log")
-        ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten_label))
-        ax.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost more to draw than the bars
+        light_log_axis(ax, numticks=8)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("layer (1 = next to the input)")
         ax.set_ylabel("‖∂loss/∂W‖ (log scale)")

@@ -6,12 +6,23 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
+from matplotlib.ticker import MaxNLocator
 from torch import nn
 
 from utils.device import one_cpu_thread
 from utils.exercises import check_close, feedback
-from utils.plotstyle import BLUE, GREEN, ORANGE, PURPLE, SKY, VERMILION, draw_hist, new_figure, update_hist
+from utils.plotstyle import (
+    BLUE,
+    GREEN,
+    ORANGE,
+    PURPLE,
+    SKY,
+    VERMILION,
+    draw_hist,
+    light_log_axis,
+    new_figure,
+    update_hist,
+)
 
 LEAKY_SLOPE = 0.01  # torch.nn.LeakyReLU's default negative slope
 ACTIVATIONS = {
@@ -605,20 +616,6 @@ def _curve_data(profile):
     return layers, profile.mean[ok], np.maximum(profile.std[ok], VANISHED)
 
 
-def _plain_log_labels(ax):
-    """Tick labels like 1e-3 instead of mathtext 10^{-3}, at most 6 of them and no minor ticks.
-
-    Mathtext parsing dominated the redraw time; minor ticks (8 per decade, each laid out twice per redraw) came next.
-    """
-    def label(v, _):
-        mantissa, exponent = f"{v:.0e}".split("e")
-        return mantissa if int(exponent) == 0 else f"{mantissa}e{int(exponent)}"
-
-    ax.yaxis.set_major_formatter(FuncFormatter(label))
-    ax.yaxis.set_major_locator(LogLocator(numticks=6))
-    ax.yaxis.set_minor_locator(NullLocator())
-
-
 def _std_ylim(std):
     if std.size == 0:
         return (1e-3, 10.0)
@@ -639,7 +636,7 @@ def _explorer_figure(profile, layers, std, abs_mean):
     fig._ridges = _draw_ridges(ax_h, profile, 8)
     ax_s.semilogy(layers, std, "o-", color=BLUE, ms=4, label="std")
     ax_s.semilogy(layers, abs_mean, "s--", color=ORANGE, ms=3, lw=1.5, label="|mean|")
-    _plain_log_labels(ax_s)
+    light_log_axis(ax_s)
     ax_h.xaxis.set_major_locator(MaxNLocator(nbins=5))  # every tick is drawn twice per redraw: keep a few
     ax_h.grid(False, axis="y")  # horizontal lines would cut the ridges at arbitrary heights
     ax_s.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True, min_n_ticks=1))

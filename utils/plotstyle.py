@@ -3,6 +3,7 @@
 import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 # Okabe & Ito's colour-blind-safe palette (black omitted; it is the text colour).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -104,3 +105,35 @@ def _heights(counts, edges, density):
     widths = np.diff(np.asarray(edges, dtype=float))
     total = counts.sum()
     return counts / (total * widths) if total > 0 else counts
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_of_ten_label(value, _pos=None):
+    """Tick label for a log axis as plain text: '10⁻⁵' for 1e-5, '1' for 1, '0.3' between powers of ten."""
+    if not np.isfinite(value) or value <= 0:
+        return ""
+    exponent = np.log10(value)
+    if abs(exponent - round(exponent)) > 1e-9:
+        return f"{value:.2g}"
+    e = int(round(exponent))
+    return {0: "1", 1: "10"}.get(e, "10" + str(e).translate(_SUPERSCRIPT))
+
+
+def light_log_axis(ax, axis="y", numticks=6):
+    """Make a log-scaled axis cheap to redraw: at most `numticks` labelled powers of ten, no minor ticks, and
+    plain-text labels ('10⁻⁵').
+
+    Matplotlib's default log axis parses a mathtext label per tick and lays out eight minor ticks per decade on
+    every draw; in an interactive view that was most of the redraw time.  Returns `ax`.
+    """
+    if axis not in ("x", "y"):
+        raise ValueError(f"axis must be 'x' or 'y', got {axis!r}")
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    if target.get_scale() != "log":
+        (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+    target.set_major_locator(LogLocator(numticks=numticks))
+    target.set_minor_locator(NullLocator())
+    target.set_major_formatter(FuncFormatter(power_of_ten_label))
+    return ax

@@ -6,11 +6,12 @@ import math
 
 import numpy as np
 import torch
+from matplotlib.ticker import MaxNLocator
 from torch import nn
 
 from utils.device import one_cpu_thread
 from utils.exercises import check_close, feedback
-from utils.plotstyle import BLACK, BLUE, GREEN, ORANGE, PURPLE, VERMILION, new_figure
+from utils.plotstyle import BLACK, BLUE, GREEN, ORANGE, PURPLE, VERMILION, light_log_axis, new_figure
 from utils.training import History, evaluate, make_mlp
 
 # ---------------------------------------------------------------------------------------------
@@ -530,7 +531,9 @@ def plot_polynomial_fit(degree=15, lam=0.1, fig=None):
         ax.legend(loc="lower right", fontsize=10)
         axc.plot(k, np.abs(w0) + 1e-6, "o-", color=VERMILION, ms=4, lw=1.2, label="λ = 0")
         axc.plot(k, np.abs(w) + 1e-6, "s-", color=BLUE, ms=4, lw=1.2, label="with penalty λ")
-        axc.set(yscale="log", xlabel="Legendre coefficient index", ylabel="|coefficient|",
+        light_log_axis(axc)
+        axc.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axc.set(xlabel="Legendre coefficient index", ylabel="|coefficient|",
                 ylim=(1e-4, 1e4), xlim=(-0.5, 19.5), title=ctitle)
         axc.legend(fontsize=10)
         return fig
@@ -745,7 +748,8 @@ def plot_early_stopping(patience=5, fig=None):
         ax.plot(steps, va, color=ORANGE, label="validation loss")
         ax.plot([steps[best]], [va[best]], "o", color=GREEN, ms=11, label="best (weights kept)")
         ax.axvline(steps[stop], color=VERMILION, ls="--", label="training stops")
-        ax.set(yscale="log", xlabel="training step", ylabel="cross-entropy loss (log scale)", title=title)
+        light_log_axis(ax)
+        ax.set(xlabel="training step", ylabel="cross-entropy loss (log scale)", title=title)
         ax.legend(fontsize=10, loc="center right")
         return fig
     ax = fig.axes[0]
