@@ -3,8 +3,8 @@
 Each topic module lists, in `VIEW_SWEEPS = {"plot_fn_name": [{kwargs}, ...]}`, settings spanning
 every control's range.  For each function we go through `utils.interactive.InteractiveView.redraw`
 itself (first call builds the figure; later calls pass `fig=` when the function accepts it) and
-render the figure to PNG with `IPython.core.pylabtools.print_figure(fig, "png")`, which is what the
-inline backend does to display a figure.
+render the figure to PNG with `utils.interactive.figure_png`, which is what the view sends to the
+notebook.
 """
 
 import inspect
@@ -14,14 +14,13 @@ import types
 import warnings
 
 import numpy as np
-from IPython.core.pylabtools import print_figure
 
-from utils.interactive import InteractiveView
+from utils.interactive import InteractiveView, figure_png
 
 
 def render_png(fig):
-    """The PNG bytes the inline backend would send for `fig` (bbox_inches="tight", the figure's dpi)."""
-    return print_figure(fig, "png")
+    """The PNG bytes an interactive view sends for `fig` (`utils.interactive.figure_png`)."""
+    return figure_png(fig)
 
 
 def count_panels(fig):

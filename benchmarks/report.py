@@ -54,7 +54,7 @@ def _machine_lines(results):
         "in a fresh kernel (median shown; kernel start timed separately); peak RSS of the kernel and its "
         "children polled every 20 ms (largest over the runs); every interactive view swept over its "
         "`VIEW_SWEEPS` settings through `InteractiveView.redraw`, each redraw timed from new setting to "
-        "finished PNG (`IPython.core.pylabtools.print_figure`); imports timed in fresh interpreters. "
+        "finished PNG (`utils.interactive.figure_png`, what the view sends); imports timed in fresh interpreters. "
         "Targets are judged on wall-clock times; CPU times are shown beside them.",
     ]
     busy = [x for x in (load or [])[:1] + (m.get("load_average_end") or [])[:1] if x > 0.5 * m["logical_cores"]]

@@ -2,7 +2,16 @@ import ipywidgets as widgets
 import numpy as np
 import pytest
 
-from utils.interactive import InteractiveView, dropdown, int_slider, interactive_view, log_slider, slider
+from utils.interactive import (
+    InteractiveView,
+    content_overflow_px,
+    dropdown,
+    figure_png,
+    int_slider,
+    interactive_view,
+    log_slider,
+    slider,
+)
 from utils.plotstyle import new_figure
 
 calls = []
@@ -69,3 +78,30 @@ def test_widget_builders_use_shared_ipywidgets_api():
     d = dropdown(["a", "b"], "b", "pick")
     assert d.value == "b"
     assert slider(1, 0, 2, 0.5, "x").continuous_update is False
+
+
+class FakeHandle:
+    def __init__(self):
+        self.shown = []
+
+    def update(self, obj):
+        self.shown.append(obj)
+
+
+def test_a_redraw_sends_the_new_figure_as_one_png():
+    s = slider(1.0, -2.0, 2.0, 0.1, "slope")
+    view = interactive_view(plot_line, slope=s)
+    view.handle = FakeHandle()
+    s.value = 0.5
+    (image,) = view.handle.shown
+    assert image.format == "png" and image.data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert image.data == figure_png(view.figure)
+    s.value = -1.5
+    assert view.handle.shown[1].data != image.data  # the picture changed with the setting
+
+
+def test_content_overflow_is_zero_inside_and_measured_outside():
+    fig = plot_plain()
+    assert content_overflow_px(fig) == 0.0
+    fig.text(0.98, 0.5, "a label that runs past the right edge")
+    assert content_overflow_px(fig) > 50

@@ -18,7 +18,33 @@ figure is displayed as an inline PNG, so no matplotlib widget backend is needed.
 import inspect
 import time
 
-from IPython.display import display
+from IPython.display import Image, display
+
+# Figures of the course lay themselves out (constrained layout, or hand-placed axes), so everything already lies
+# inside the figure; the inline backend's default crop (bbox_inches="tight") would draw each figure twice.
+PNG_OPTIONS = {"bbox_inches": None}
+
+
+def figure_png(fig):
+    """The PNG bytes of `fig` as an interactive view shows them (one draw, no tight crop)."""
+    from IPython.core.pylabtools import print_figure
+
+    return print_figure(fig, "png", **PNG_OPTIONS)
+
+
+def content_overflow_px(fig):
+    """How many pixels the figure's content reaches beyond its edges (0.0 when everything lies inside).
+
+    A view is shown without the tight crop (see PNG_OPTIONS), so anything beyond the edge would be cut off.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas.draw()
+    inches = fig.get_tightbbox(canvas.get_renderer())
+    box, dpi = fig.bbox, fig.dpi
+    return max(0.0, box.x0 - inches.x0 * dpi, box.y0 - inches.y0 * dpi,
+               inches.x1 * dpi - box.x1, inches.y1 * dpi - box.y1)
 
 
 class InteractiveView:
@@ -65,7 +91,7 @@ class InteractiveView:
         if self._status is not None:
             self._status.value = ""
         if self.handle is not None:
-            self.handle.update(self.figure)
+            self.handle.update(Image(data=figure_png(self.figure), format="png"))
         self.last_redraw_s = time.perf_counter() - start
         return self.figure
 
@@ -83,7 +109,7 @@ class InteractiveView:
                                          layout=widgets.Layout(flex_flow="row wrap")), self._status])
         display(box)
         self.redraw()
-        self.handle = display(self.figure, display_id=True)
+        self.handle = display(Image(data=figure_png(self.figure), format="png"), display_id=True)
         for w in self.controls.values():
             w.observe(self.redraw, names="value")
         return self
