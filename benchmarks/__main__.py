@@ -46,6 +46,8 @@ def main(argv=None):
     from benchmarks.report import README_END, README_START, fill_readme_table, render_readme_table, render_results_md
 
     json_path, md_path = args.out / "results.json", args.out / "RESULTS.md"
+    notes_path = args.out / "NOTES.md"  # hand-written, appended to RESULTS.md
+    notes = notes_path.read_text() if notes_path.is_file() else None
     if args.readme_table or args.write_readme or args.markdown_only:
         if not json_path.is_file():
             sys.exit(f"{json_path} not found: run `python -m benchmarks` first")
@@ -62,7 +64,7 @@ def main(argv=None):
             args.readme.write_text(readme[:start] + block + readme[end:])
             print(f"updated the notebook table in {args.readme}")
         if args.markdown_only:
-            md_path.write_text(render_results_md(results))
+            md_path.write_text(render_results_md(results, notes))
             print(f"wrote {md_path}")
         return 0
     command = "python -m benchmarks" + (" " + " ".join(sys.argv[1:]) if argv is None and sys.argv[1:] else "")
@@ -75,7 +77,7 @@ def main(argv=None):
         results = merge_results(json.loads(json_path.read_text()), results)
     args.out.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(results, indent=1) + "\n")
-    md_path.write_text(render_results_md(results))
+    md_path.write_text(render_results_md(results, notes))
     print(f"wrote {json_path} and {md_path}")
     course = results["course"]
     print(f"course: {course['notebooks_measured']} of {course['notebooks_total']} notebooks, "

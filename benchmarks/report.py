@@ -103,8 +103,12 @@ def _misses(results):
     return out
 
 
-def render_results_md(results):
-    """The Markdown report of a results dict (the content of RESULTS.md)."""
+def render_results_md(results, notes=None):
+    """The Markdown report of a results dict (the content of RESULTS.md).
+
+    notes: the maintainers' hand-written Markdown (benchmarks/NOTES.md: what was done about the misses, what is
+    left), appended under its own heading; None or blank leaves it out.
+    """
     if not isinstance(results, dict) or "notebooks" not in results or "machine" not in results:
         raise TypeError("results must be the dict written to results.json (with 'machine' and 'notebooks')")
     t = results["targets"]
@@ -194,6 +198,8 @@ def render_results_md(results):
     lines += ["## Misses", ""]
     misses = _misses(results)
     lines += [f"- {m}" for m in misses] if misses else ["None: every measured target is met."]
+    if notes and notes.strip():
+        lines += ["", "## What was done about the misses (benchmarks/NOTES.md)", "", notes.strip()]
     return "\n".join(lines) + "\n"
 
 

@@ -112,6 +112,17 @@ def test_results_md_shows_machine_every_view_and_a_verdict_per_target(results):
         assert (f"`bench_fake_topic.{r['function']}`" in misses) == (not r["met"])
 
 
+def test_maintainers_notes_are_appended_to_the_report_and_read_by_the_cli(results, tmp_path):
+    heading = "## What was done about the misses"
+    assert heading not in render_results_md(results) and heading not in render_results_md(results, "  \n")
+    md = render_results_md(results, "- The slow view now reuses its figure.\n")
+    assert md.index(heading) > md.index("## Misses") and md.rstrip().endswith("- The slow view now reuses its figure.")
+    (tmp_path / "results.json").write_text(json.dumps(results))
+    (tmp_path / "NOTES.md").write_text("- Measured again after the fix.\n")
+    assert main(["--out", str(tmp_path), "--markdown-only"]) == 0
+    assert (tmp_path / "RESULTS.md").read_text() == render_results_md(results, "- Measured again after the fix.\n")
+
+
 def test_readme_table_lists_each_notebook_with_its_median_run_time_rounded_up(results):
     seconds = results["notebooks"][0]["execution"]["median_s"]
     shown = "< 1 s" if seconds < 1 else f"{math.ceil(seconds)} s"
