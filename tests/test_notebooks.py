@@ -8,6 +8,8 @@ import pytest
 from conftest import NOTEBOOK_TIMES
 from nbclient import NotebookClient
 
+from benchmarks.execute import problems  # the benchmark judges an executed notebook the same way
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
@@ -26,18 +28,6 @@ def execute_notebook(path, timeout=300):
             client.execute_cell(cell, index)
         elapsed = time.perf_counter() - start
     return nb, elapsed
-
-
-def problems(nb):
-    """Every error output and every stderr stream (warnings included) in an executed notebook."""
-    found = []
-    for i, cell in enumerate(nb.cells):
-        for out in cell.get("outputs", []):
-            if out.output_type == "error":
-                found.append(f"cell {i}: {out.ename}: {out.evalue}")
-            elif out.output_type == "stream" and out.name == "stderr":
-                found.append(f"cell {i}: stderr: {out.text[:300]}")
-    return found
 
 
 @pytest.mark.notebook
