@@ -1,5 +1,8 @@
 """Execute a notebook in a fresh kernel: time the cells, time the kernel start, watch the kernel's peak memory."""
 
+import base64
+import re
+import struct
 import threading
 import time
 from pathlib import Path
@@ -82,8 +85,23 @@ class PeakRSS:
         return False
 
 
+# A figure wider than this is shrunk by JupyterLab to fit the notebook column at 100 % zoom, and its text with it.
+MAX_FIGURE_PX = 1000
+# A cell whose last line is a call that returns an object prints its repr: "<utils.x.Y at 0x7f…>", "False".
+STRAY_RESULT = re.compile(r"^(<[\w.]+ (object )?at 0x[0-9a-f]+>|True|False|None)$")
+
+
+def png_size(b64):
+    """(width, height) in pixels of a base64-encoded PNG (read from its header)."""
+    head = base64.b64decode(b64[:64])
+    if head[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG")
+    return struct.unpack(">II", head[16:24])
+
+
 def problems(nb):
-    """Every error output and every stderr stream (warnings included) of an executed notebook, as text lines."""
+    """What is wrong with an executed notebook, as text lines: every error output and every stderr stream (warnings
+    included), every figure wider than the notebook column (MAX_FIGURE_PX), and every stray printed object."""
     found = []
     for i, cell in enumerate(nb.cells):
         for out in cell.get("outputs", []):
@@ -91,6 +109,15 @@ def problems(nb):
                 found.append(f"cell {i}: {out.ename}: {out.evalue}")
             elif out.output_type == "stream" and out.name == "stderr":
                 found.append(f"cell {i}: stderr: {out.text[:300]}")
+            data = out.get("data", {})
+            if "image/png" in data:
+                width, height = png_size(data["image/png"])
+                if width > MAX_FIGURE_PX:
+                    found.append(f"cell {i}: a figure {width} px wide (at most {MAX_FIGURE_PX}: the notebook column)")
+            if out.output_type == "execute_result" and STRAY_RESULT.match(data.get("text/plain", "").strip()) \
+                    and len(data) == 1:
+                found.append(f"cell {i}: prints a stray object {data['text/plain'][:80]!r} (end the line with ';'"
+                             f" or drop the value)")
     return found
 
 

@@ -63,8 +63,9 @@ def prepare_for_reading(nb):
         if cell.cell_type == "markdown":
             cell.source = NOTEBOOK_LINK.sub(lambda m: f"]({m.group(2)}.html{m.group(3) or ''})", cell.source)
         for out in cell.get("outputs", []):
-            if WIDGET_MIME in out.get("data", {}):
-                out["data"] = {"text/html": WIDGET_NOTE}
+            data = out.get("data", {})
+            if WIDGET_MIME in data:  # a widget's own static fallback (e.g. a prediction) is kept; else the note
+                out["data"] = {"text/html": data.get("text/html", WIDGET_NOTE)}
     nb.metadata.pop("widgets", None)
     return nb
 
