@@ -38,6 +38,9 @@ MODULES = sorted(p.stem for p in (ROOT / "utils").glob("*.py") if p.stem != "__i
 # Parameters that are plumbing rather than values a learner chooses.
 PLUMBING = {"fig", "ax", "axes", "kwargs", "args", "self"}
 TIME_LIMIT_S = 20
+# Free text (labels, titles, messages): any string is valid, so only a non-string is bad.
+TEXT = {"description", "what", "message_if_wrong", "message_if_right", "title", "label", "question", "why",
+        "readout_format", "xlabel", "ylabel"}
 
 
 def _test_module(module):
@@ -89,7 +92,7 @@ def bad_values(name, value):
     if isinstance(value, (float, np.floating)):
         return [("nan", math.nan), ("inf", math.inf), ("-inf", -math.inf), ("'abc'", "abc"), ("None", None)]
     if isinstance(value, str):
-        return [("unknown name", "no-such-name"), ("3", 3)]
+        return [("3", 3)] if name in TEXT else [("unknown name", "no-such-name"), ("3", 3)]
     if isinstance(value, np.ndarray) and value.size and np.issubdtype(value.dtype, np.floating):
         with_nan = value.copy()
         with_nan.flat[0] = np.nan
