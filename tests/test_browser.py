@@ -191,7 +191,8 @@ JS_RUN_FINISHED = """() => {
   return allRan || failed;
 }""" % {"panel": PANEL, "stderr": STDERR_MIME}
 
-# No widget output still says "Loading widget..." (it either rendered or shows "Error displaying widget").
+# No widget output still says "Loading widget..." (it either rendered or shows an error: JupyterLab 3 writes "Error
+# displaying widget", JupyterLab 4 "Failed to load model class ..." when the front end does not match the kernel).
 JS_WIDGETS_SETTLED = """() => [...document.querySelectorAll('%(panel)s .jp-OutputArea-output')]
   .every(o => !o.textContent.includes('Loading widget'))""" % {"panel": PANEL}
 
@@ -203,7 +204,9 @@ def cell_summary(page):
         mimes: [...c.querySelectorAll('.jp-OutputArea-output')].map(o => o.dataset.mimeType || ''),
         stderr: [...c.querySelectorAll('.jp-OutputArea-output[data-mime-type="%(stderr)s"]')]
                   .map(o => o.textContent.slice(0, 300)),
-        widgetErrors: c.textContent.includes('Error displaying widget'),
+        widgetErrors: c.textContent.includes('Error displaying widget') ||
+                      c.textContent.includes('Failed to load model class'),
+        widgetErrorText: ((c.textContent.match(/Failed to load model class[^\n]*/) || [''])[0]).slice(0, 300),
         widgetsRendered: c.querySelectorAll('.jp-OutputArea-output > .jupyter-widgets').length,
     }))""" % {"panel": PANEL, "stderr": STDERR_MIME})
 
@@ -248,6 +251,35 @@ def change_one_control(cell):
     raise AssertionError(f"clicking the slider track did not change its value (stuck at {before})")
 
 
+def widget_mismatch_cause():
+    """Why widgets fail to render, in words: usually a front end that does not speak the kernel's protocol."""
+    from importlib import metadata
+
+    def version(dist):
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    kernel, front = version("ipywidgets"), version("jupyterlab_widgets")
+    return (f"the kernel has ipywidgets {kernel} and JupyterLab's widget extension is jupyterlab_widgets {front}; "
+            f"ipywidgets 7 needs jupyterlab_widgets < 3 and ipywidgets 8 needs 3.x (ipywidgets 7.7.0/7.7.1 let pip "
+            f"install a mismatched 3.x: use 7.7.2 or 8)")
+
+
+def answer_one_prediction(cell):
+    """Pick the first option of a prediction (or type a number) and press Reveal; returns the verdict shown."""
+    radios = cell.locator(".widget-radio-box input")
+    if radios.count():
+        radios.first.check()
+    else:
+        cell.locator(".widget-text input").first.fill("1")
+        cell.locator(".widget-text input").first.press("Enter")
+    cell.locator("button", has_text="Reveal").click()
+    verdict = wait_for(lambda: re.search(r"(Right|Not quite)[^\n]*", cell.inner_text()), timeout_s=30)
+    return verdict.group(0) if verdict else None
+
+
 def wait_for(predicate, timeout_s, interval_s=0.25):
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -262,6 +294,7 @@ def check_notebook_in_lab(page, lab, nb_path, screenshot_path):
     """Open, run and inspect one notebook; returns the list of problems found (empty when all is well)."""
     nb = nbformat.read(nb_path, as_version=4)
     interactive = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "interactive_view(" in c.source]
+    predictions = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "ask(" in c.source]
     n_code = sum(c.cell_type == "code" for c in nb.cells)
 
     page.goto(f"{lab.base}lab/tree/notebooks/{nb_path.name}?reset", wait_until="domcontentloaded")
@@ -293,7 +326,8 @@ def check_notebook_in_lab(page, lab, nb_path, screenshot_path):
     for i, c in enumerate(summary):
         problems += [f"cell {i}: error/stderr output: {text}" for text in c["stderr"]]
         if c["widgetErrors"]:
-            problems.append(f"cell {i}: shows 'Error displaying widget'")
+            problems.append(f"cell {i}: widgets do not render ({c['widgetErrorText'] or 'Error displaying widget'})"
+                            f": {widget_mismatch_cause()}")
         if i in interactive and c["widgetsRendered"] == 0:
             problems.append(f"cell {i}: calls interactive_view but shows no rendered widget (outputs: {c['mimes']})")
         if i in interactive and not any(m.startswith("image/") for m in c["mimes"]):
@@ -314,6 +348,16 @@ def check_notebook_in_lab(page, lab, nb_path, screenshot_path):
             problems.append(f"cell {interactive[0]}: redraw after {what} failed: {status.first.inner_text()}")
         print(f"\n{nb_path.name}: ran in the browser in {run_s:.1f} s; {what}: "
               f"{'image redrawn' if after else 'image unchanged'}")
+        if predictions:
+            cell = cells.nth(predictions[0])
+            cell.scroll_into_view_if_needed()
+            if "Reveal" not in cell.inner_text():
+                problems.append(f"cell {predictions[0]}: the prediction shows no Reveal button")
+            else:
+                verdict = answer_one_prediction(cell)
+                if not verdict:
+                    problems.append(f"cell {predictions[0]}: pressing Reveal showed no verdict")
+                print(f"{nb_path.name}: prediction answered: {verdict}")
         cell.scroll_into_view_if_needed()
     screenshot_path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(screenshot_path))
