@@ -1,7 +1,9 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from utils import course
+from utils import course, glossary
 
 
 def test_environment_report_lists_every_requirement_and_a_device():
@@ -102,3 +104,35 @@ def test_an_old_version_is_caught_with_its_fix(monkeypatch, capsys):
 BAD_INPUT_BASE = {"colab_url": lambda: dict(notebook="01_activation_functions.ipynb")}
 BAD_INPUT_ALLOW = {("colab_url", "notebook"): "any file name builds an address; the hygiene test checks the badges",
                    ("binder_url", "notebook"): "any file name builds an address; the hygiene test checks the badges"}
+
+
+def _start_here_markdown():
+    import nbformat
+
+    nb = nbformat.read(Path(__file__).resolve().parents[1] / "notebooks" / "00_start_here.ipynb", as_version=4)
+    return "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+
+
+def test_start_here_shows_the_one_glossary_and_links_every_notebook():
+    text = _start_here_markdown()
+    assert glossary.markdown_table() in text, \
+        "00's glossary differs from utils.glossary: paste `print(glossary.markdown_table())` into its cell"
+    for name in course.NOTEBOOKS:
+        if not name.startswith("00"):
+            assert f"]({name})" in text, f"00's table of notebooks does not link {name}"
+
+
+def test_glossary_uses_the_corrected_and_the_d2l_terms():
+    assert glossary.chinese_for("running mean / running variance") == "滑动均值 / 滑动方差"
+    forms = {alt for _, _, alt, _ in glossary.TERMS}
+    assert {"批量规范化", "暂退法"} <= forms
+    english = " ".join(en for en, _, _, _ in glossary.TERMS)
+    for term in ("pre-activation", "fan-in", "gain", "orthant", "Hessian", "ill-conditioned", "curvature",
+                 "cross-entropy"):
+        assert term in english, f"the glossary lacks {term!r}"
+    with pytest.raises(ValueError, match="english must be one of"):
+        glossary.chinese_for("no such term")
+
+
+def test_the_seed_prediction_is_answered_by_running_it():
+    assert course.SEED_REPEATS.resolved_answer() == "exactly the same"

@@ -203,3 +203,31 @@ VIEW_SWEEPS = {"plot_widget_check": [{"frequency": f, "damping": d}
 
 __all__ = ["COURSE_REPO", "COURSE_BRANCH", "NOTEBOOKS", "BOOTSTRAP_CELL", "REQUIRED", "PYTHON_MINIMUM", "FIXES",
            "colab_url", "binder_url", "environment_report", "print_environment_report", "plot_widget_check"]
+
+
+def _same_seed_verdict():
+    """How two draws after the same seed compare ('exactly the same' is what seed_everything guarantees)."""
+    import torch
+
+    from utils.seeding import seed_everything
+
+    seed_everything(0)
+    first = torch.randn(4)
+    seed_everything(0)
+    return "exactly the same" if torch.equal(first, torch.randn(4)) else "different"
+
+
+def _seed_prediction():
+    from utils.predictions import Prediction
+
+    return Prediction(
+        question="You seed with 0 and draw four random numbers, then seed with 0 again and draw four more. "
+                 "How do the two draws compare?",
+        options=("exactly the same", "the same to a few decimals", "different"),
+        answer=_same_seed_verdict,
+        why="A seed fixes the generator's state, and the state decides every number it produces, to the last bit "
+            "(on the same machine and software). Different hardware may change the last digits.")
+
+
+SEED_REPEATS = _seed_prediction()
+__all__ += ["SEED_REPEATS"]
