@@ -38,9 +38,13 @@ if "google.colab" in sys.modules:
     if not os.path.isdir(os.path.join(root, "utils")):
         print(f"Colab detected: fetching the course from {COURSE_REPO} into {root} ...")
         subprocess.run(["git", "clone", "--quiet", "--depth", "1", COURSE_REPO, root], check=True)
-else:
-    root = next(p for p in (os.getcwd(), os.path.dirname(os.getcwd()))
-                if os.path.isdir(os.path.join(p, "utils")))
+else:  # the course folder: here, or one or two levels up (notebooks/, notebooks/zh/), or $COURSE_DIR
+    here = os.getcwd()
+    places = [os.environ.get("COURSE_DIR", ""), here, os.path.dirname(here), os.path.dirname(os.path.dirname(here))]
+    root = next((p for p in places if p and os.path.isdir(os.path.join(p, "utils"))), None)
+    if root is None:
+        raise RuntimeError(f"The course's `utils` folder is not next to {here}. Open the notebook from the course "
+                           "folder (start `jupyter lab` in the repository), or set COURSE_DIR to that folder.")
 if root not in sys.path:
     sys.path.insert(0, root)'''
 
