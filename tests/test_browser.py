@@ -192,7 +192,8 @@ JS_RUN_FINISHED = """() => {
 }""" % {"panel": PANEL, "stderr": STDERR_MIME}
 
 # No widget output still says "Loading widget..." (it either rendered or shows an error: JupyterLab 3 writes "Error
-# displaying widget", JupyterLab 4 "Failed to load model class ..." when the front end does not match the kernel).
+# displaying widget", JupyterLab 4 "Failed to load model class ..." or "Click to show javascript error." when the
+# front end does not match the kernel).
 JS_WIDGETS_SETTLED = """() => [...document.querySelectorAll('%(panel)s .jp-OutputArea-output')]
   .every(o => !o.textContent.includes('Loading widget'))""" % {"panel": PANEL}
 
@@ -205,8 +206,9 @@ def cell_summary(page):
         stderr: [...c.querySelectorAll('.jp-OutputArea-output[data-mime-type="%(stderr)s"]')]
                   .map(o => o.textContent.slice(0, 300)),
         widgetErrors: c.textContent.includes('Error displaying widget') ||
-                      c.textContent.includes('Failed to load model class'),
-        widgetErrorText: ((c.textContent.match(/Failed to load model class[^\n]*/) || [''])[0]).slice(0, 300),
+                      c.textContent.includes('Failed to load model class') ||
+                      c.textContent.includes('to show javascript error'),
+        widgetErrorText: ((c.textContent.match(/Failed to load model class.{0,200}/) || [''])[0]).slice(0, 300),
         widgetsRendered: c.querySelectorAll('.jp-OutputArea-output > .jupyter-widgets').length,
     }))""" % {"panel": PANEL, "stderr": STDERR_MIME})
 
