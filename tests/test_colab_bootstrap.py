@@ -12,12 +12,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import ALL_NOTEBOOKS, notebook_id
 
 from utils.course import BOOTSTRAP_CELL, COURSE_BRANCH, COURSE_REPO
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-IDS = [p.stem for p in NOTEBOOKS]
+NOTEBOOKS = ALL_NOTEBOOKS  # English and Chinese twins
+IDS = [notebook_id(p) for p in NOTEBOOKS]
 REPO_SLUG = COURSE_REPO.removeprefix("https://github.com/")
 FAKE_COLAB = ("import sys, types\n"
               "sys.modules['google'] = types.ModuleType('google')\n"
