@@ -156,3 +156,20 @@ def test_a_copy_is_not_a_translation():
     en = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("Text")])
     zh = copy.deepcopy(en)
     assert translation.problems(en, zh) == ["notebook, cell 0: not translated yet"]
+
+
+def _commands(text):
+    return re.findall(r"```bash\n(.+?)\n```", text, re.S)
+
+
+def test_the_chinese_readme_links_both_ways_and_gives_the_same_commands():
+    en = (ROOT / "README.md").read_text(encoding="utf-8")
+    zh = (ROOT / "README.zh.md").read_text(encoding="utf-8")
+    assert "](README.zh.md)" in en.split("\n## ")[0], "README.md should link the Chinese README at its top"
+    assert "](README.md)" in zh.split("\n## ")[0], "README.zh.md should link back to README.md at its top"
+    en_install, en_test = _commands(en)[:2]
+    zh_install, zh_test = _commands(zh)[:2]
+    assert zh_install == en_install.replace("notebooks/00_start_here", "notebooks/zh/00_start_here")
+    assert zh_test == en_test
+    for needed in ("--index-url", "Binder", "CPU", "英文"):
+        assert needed in zh, f"README.zh.md should cover {needed!r} (mirror, Binder, CPU torch, English figure text)"
