@@ -648,8 +648,8 @@ def activations_over_training(scheme="normal", scale=1.0, activation="tanh", dep
     hidden layer's activation histogram.
 
     Returns {"counts": (depth - 1, steps, bins) array, "edges": (bins + 1,), "loss": (steps,),
-    "saturated": (depth - 1, steps) fraction of a layer's values with |a| > 0.95 (tanh) or outside [0.05, 0.95]
-    (sigmoid); zeros for unbounded activations}.
+    "saturated": (depth - 1, steps) fraction of a layer's values with |a| > 0.95 (tanh) or outside [0.025, 0.975]
+    (sigmoid): within 2.5% of the range from a bound; zeros for unbounded activations}.
     The histograms are taken on the training mini-batch of that step (the activations the update sees).
     """
     scheme, scale, activation = _scheme(scheme), _scale(scale), _activation(activation)
@@ -687,7 +687,7 @@ def _record_training(scheme, scale, activation, depth, width, steps, lr, bins, s
                 values = h.detach()
                 counts[layer, step] = np.histogram(values.cpu().numpy(), bins=edges)[0]
                 if activation in ("tanh", "sigmoid"):
-                    far = 0.45 * (hi - lo)  # |a - centre| > 0.95 for tanh, outside [0.05, 0.95] for sigmoid
+                    far = 0.475 * (hi - lo)  # |a| > 0.95 for tanh, outside [0.025, 0.975] for sigmoid
                     saturated[layer, step] = ((values - (lo + hi) / 2).abs() > far).double().mean().item()
         loss = nn.functional.cross_entropy(h, data.y_train[idx])
         opt.zero_grad()
@@ -896,8 +896,8 @@ TANH_S1_LAYER10 = Prediction(
              "What does the histogram of layer 10's activations look like?",
     options=_SHAPES,
     answer=lambda: _histogram_shape(activation_profile("tanh", "normal", 1.0, 10, 500, 1000, 0), "tanh"),
-    why=lambda a: (f"{a}: each pre-activation sums 500 terms of std 1, so its std is about √500 ≈ 22, and tanh of "
-                   f"a number that large is ±1. The units are saturated."),
+    why=("Each pre-activation sums 500 terms of std 1, so its std is about √500 ≈ 22, and tanh of a number that "
+         "large is ±1. The units are saturated."),
 )
 
 _GRADIENT_FATES = ("much smaller than at layer 10 (it vanishes)", "about the same", "much larger than at layer 10 "
@@ -917,9 +917,8 @@ TANH_S1_GRADIENT = Prediction(
              "back-propagated down to layer 1. What is its std at layer 1?",
     options=_GRADIENT_FATES,
     answer=lambda: _gradient_fate("tanh", "normal", 1.0),
-    why=lambda a: (f"{a}: tanh′ is close to 0 for most units, but not for all, and every step down multiplies by "
-                   f"Wᵀ, whose entries have std 1 over 500 inputs (a factor of about √500 ≈ 22). Here the large "
-                   f"weights win over the small slopes."),
+    why=("tanh′ is close to 0 for most units, but not for all, and every step down multiplies by Wᵀ, whose entries "
+         "have std 1 over 500 inputs (a factor of about √500 ≈ 22). Here the large weights have the larger effect."),
 )
 
 _RIDGE_WIDTHS = ("about as wide as layer 1's (within 2×)", "2 to 100 times narrower than layer 1's",
@@ -939,17 +938,16 @@ RELU_XAVIER_LAYER20 = Prediction(
              "How wide is layer 20's histogram?",
     options=_RIDGE_WIDTHS,
     answer=lambda: _ridge_width(activation_profile("relu", "xavier_normal", 1.0, 20, 250, _EXPLORER_SAMPLES, 0)),
-    why=lambda a: (f"{a}: Xavier's variance 1/250 (fan-in = fan-out) keeps the variance of a zero-mean input, but "
-                   f"ReLU sets half of its input to 0 and halves E[x²]; so each layer multiplies the std by about "
-                   f"1/√2, and (1/√2)^19 ≈ 0.0014."),
+    why=("Xavier's variance 1/250 (fan-in = fan-out) keeps the variance of a zero-mean input, but ReLU sets half of "
+         "its input to 0 and halves E[x²]; so each layer multiplies the std by about 1/√2, and (1/√2)^19 ≈ 0.0014."),
 )
 
 SMALL_LAST_LAYER_LOSS = Prediction(
     question="An untrained ReLU net for the 10 digit classes, Kaiming weights, with its last layer's weights "
              "multiplied by 0.01. What is its cross-entropy loss on the training set, before any step?",
     answer=lambda: initial_loss("kaiming_normal", 0.01),
-    why=lambda a: (f"{a:.3f} ≈ ln 10 = {math.log(10):.3f}: with a tiny last layer every logit is close to 0, so "
-                   f"the net predicts 1/10 for every class, and −ln(1/10) = ln 10."),
+    why=lambda a: (f"The loss is {a:.3f}, and ln 10 = {math.log(10):.3f}: with a tiny last layer every logit is "
+                   f"close to 0, so the net predicts 1/10 for every class, and −ln(1/10) = ln 10."),
     tolerance=1.1,
 )
 
