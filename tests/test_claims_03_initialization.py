@@ -315,7 +315,7 @@ def test_s10_conv_kaiming_keeps_the_spread_and_xavier_loses_a_factor_per_layer()
 # Exercise solutions -------------------------------------------------------------------------------------------------
 
 def test_exercise2_the_fixed_point_gain_keeps_std_one_and_five_thirds_settles_above(capsys):
-    """Exercise 2's solution: "Bisection between 1 (too small) and 2 (too large) lands near 1.59 … with 5/3 the std
+    """Exercise 2's solution: "Bisection between 1 (too small) and 2 (too large) ends near 1.59 … with 5/3 the std
     settles a little above 1"."""
     for seed in SEEDS:
         assert init.preactivation_stds("tanh", "lecun_normal", 1.0, seed=seed)[-1] < 0.95, seed
