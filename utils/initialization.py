@@ -1019,7 +1019,7 @@ def _explorer_figure(profile):
     fig, (ax_h, ax_s) = new_figure(1, 2, figsize=(9.6, 4.8))
     fig.set_layout_engine("none")
     ax_h.set_position([0.075, 0.12, 0.45, 0.66])
-    ax_s.set_position([0.655, 0.12, 0.33, 0.66])
+    ax_s.set_position([0.655, 0.12, 0.33, 0.58])
     fig._ridges = _draw_ridges(ax_h, profile, 10)
     ax_s.semilogy([1], [1], "o-", color=BLUE, ms=4, label="std, all values")
     ax_s.semilogy([1], [1], "^-", color=GREEN, ms=4, lw=1.5, label="spread across inputs")
@@ -1028,9 +1028,10 @@ def _explorer_figure(profile):
     light_log_axis(ax_s)
     ax_h.xaxis.set_major_locator(MaxNLocator(nbins=5))  # every tick is drawn twice per redraw: keep a few
     ax_s.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True, min_n_ticks=1))
-    ax_s.legend(loc="lower left", fontsize=9, framealpha=0.8)
+    # the legend sits above the axes (it names the panel): inside, it would hide curves that end at the bottom
+    ax_s.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=9, frameon=False,
+                columnspacing=1.0, handlelength=1.8)
     ax_h.set_title("activation histograms, per layer", y=1.02, fontsize=12)
-    ax_s.set_title("spread per layer", y=1.02, fontsize=12)
     ax_s.set(xlabel="layer", ylabel="std, spread, |mean| (log)")
     for ax, ylabel_x in ((ax_h, -0.085), (ax_s, -0.2)):
         ax.xaxis.set_label_coords(0.5, -0.11)
