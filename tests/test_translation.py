@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools import translation
+from tools import slides, translation
 from utils import glossary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,6 +37,15 @@ def test_twin_is_in_step_with_the_english(twin):
     zh = nbformat.read(twin, as_version=4)
     found = translation.problems(en, zh, twin.stem)
     assert not found, "\n".join(found) + "\n(python -m tools.translation status lists what to do)"
+
+
+@pytest.mark.parametrize("twin", TWINS, ids=IDS)
+def test_twin_is_presented_like_the_english(twin):
+    # Slide types follow from the markdown's wording ("**Exercise", "## ..."), so a translation can change them.
+    en = slides.slide_types(nbformat.read(english_of(twin), as_version=4))
+    zh = slides.slide_types(nbformat.read(twin, as_version=4))
+    differ = [f"cell {i}: English {e!r}, Chinese {z!r}" for i, (e, z) in enumerate(zip(en, zh)) if e != z]
+    assert not differ, "slide types differ (tools/slides.py reads the wording):\n" + "\n".join(differ)
 
 
 def _pieces(text, parenthetical):

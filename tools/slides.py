@@ -6,7 +6,7 @@ The slide structure follows from the notebook's own structure, so it never needs
     "## ..." heading cell                -> slide      (one idea per slide)
     "### ..." heading cell               -> subslide
     the Colab set-up cell                -> skip       (plumbing; it still runs, it is just not shown)
-    "**Exercise ..." cell                -> subslide   (one exercise per slide)
+    "**Exercise ..." / "**练习 ..." cell  -> subslide   (one exercise per slide; 练习 in the Chinese twins)
     "<details>" cell (a hidden solution) -> fragment   (revealed on a key press)
     markdown right after a code cell:
         a "Notice ..." line, or the last
@@ -65,7 +65,7 @@ def slide_types(nb):
             types.append("skip")
         elif kind == "markdown" and text.startswith("<details"):
             types.append("fragment")
-        elif kind == "markdown" and text.startswith("**Exercise"):
+        elif kind == "markdown" and text.startswith(("**Exercise", "**练习")):  # 练习: the Chinese twins' exercises
             types.append("subslide")
         elif kind == "markdown" and previous == "code":
             takeaway = following != "code" or text.startswith("Notice")
