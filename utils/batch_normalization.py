@@ -1548,9 +1548,9 @@ TRAIN_MODE_SPREAD = Prediction(
     question="The trained network is left in train mode. One validation image is put into 20 random batches of 16. "
              "By how much does one of its logits change, at most, from batch to batch? (In eval mode: 0.)",
     answer=_train_mode_spread,
-    why=lambda a: f"In train mode BN normalises with the statistics of the current batch, so the other 15 images "
-                  f"change this image's logits: here by up to {a:.2f}, a lot next to the logits' own size (a few "
-                  f"units), enough to change some predictions.",
+    why=lambda a: f"In train mode BN normalises with the mean and variance of the current batch, so the other 15 "
+                  f"images change this image's logits: here by up to {a:.2f}. In eval mode BN uses the running "
+                  f"averages, and the logits do not change at all.",
     tolerance=3.0)
 
 BATCH_OF_ONE = Prediction(
