@@ -571,7 +571,8 @@ BACKWARD_MUTANTS = {
         x.var(0) + e))).sum(1), d.sum(0)), "axis 0"),
     "mean instead of sum": (lambda d, x, g, e: (graph_backward(d, x, g, e)[0], graph_backward(d, x, g, e)[1],
                                                 d.mean(0)), "SUM over the batch"),
-    "zeros": (lambda d, x, g, e: (np.zeros_like(x), np.zeros_like(g), np.zeros_like(g)), "walk the graph"),
+    "zeros": (lambda d, x, g, e: (np.zeros_like(x), np.zeros_like(g), np.zeros_like(g)), "placeholder"),
+    "dx off, no known mistake": (_with_dx(lambda d, x, g, e: graph_backward(d, x, g, e)[0] * 1.5), "walk the graph"),
     "returns None": (lambda d, x, g, e: None, "three arrays"),
 }
 

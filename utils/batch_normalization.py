@@ -522,10 +522,12 @@ def format_table(rows, columns, row_label="", fmt="{:.2e}"):
     if missing:
         raise ValueError(f"rows lack the columns {missing[:3]}: every row needs a value for every column")
     width = max([len(row_label)] + [len(str(r)) for r in rows]) + 2
-    lines = [f"{row_label:<{width}}" + "".join(f"{c:>14}" for c in columns)]
-    for r, vals in rows.items():
-        cells = [vals[c] if isinstance(vals[c], str) else fmt.format(vals[c]) for c in columns]
-        lines.append(f"{str(r):<{width}}" + "".join(f"{v:>14}" for v in cells))
+    cells = {r: [vals[c] if isinstance(vals[c], str) else fmt.format(vals[c]) for c in columns]
+             for r, vals in rows.items()}
+    widths = [max([14, len(str(c)) + 2] + [len(row[j]) + 2 for row in cells.values()]) for j, c in enumerate(columns)]
+    lines = [f"{row_label:<{width}}" + "".join(f"{str(c):>{w}}" for c, w in zip(columns, widths))]
+    for r, row in cells.items():
+        lines.append(f"{str(r):<{width}}" + "".join(f"{v:>{w}}" for v, w in zip(row, widths)))
     return "\n".join(lines)
 
 
@@ -1412,6 +1414,12 @@ def check_batchnorm_backward(fn):
     xt, gt, bt = (torch.tensor(a, requires_grad=True) for a in (x, gamma, beta))
     nn.functional.batch_norm(xt, None, None, gt, bt, training=True, eps=1e-5).backward(torch.from_numpy(dout))
     mutants = _backward_mutants(dout, x, gamma, 1e-5)
+    arrays = [_as_array(r) for r in res]
+    if all(a is not None and a.size and not np.any(a) for a in arrays):
+        return feedback(False, "all three gradients are zero: replace the placeholder with your backward pass")
+    walk = {"dx": "walk the graph x -> mu -> var -> x̂ -> y backwards and add up every path that reaches x",
+            "dgamma": "which values does gamma multiply in y = gamma * x̂ + beta?",
+            "dbeta": "beta is added to every example's output"}
     problems = []
     for what, mine, ref in (("dx", res[0], xt.grad.numpy()), ("dgamma", res[1], gt.grad.numpy()),
                             ("dbeta", res[2], bt.grad.numpy())):
@@ -1426,8 +1434,7 @@ def check_batchnorm_backward(fn):
         elif not np.allclose(a, ref, rtol=1e-6, atol=1e-8):
             hint = _first_mistake(a, mutants[what])
             err_size = float(np.max(np.abs(a - ref)))
-            problems.append(hint or f"{what} is off by up to {err_size:.3g}: walk the graph x -> mu -> var -> x̂ -> y "
-                                    f"backwards and add up every path that reaches x")
+            problems.append(hint or f"{what} is off by up to {err_size:.3g}: {walk[what]}")
     if problems:
         return feedback(False, "; ".join(dict.fromkeys(problems)))
     return feedback(True, "", "Correct! All three gradients match PyTorch's autograd.")
