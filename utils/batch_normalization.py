@@ -1616,6 +1616,14 @@ SMALL_BATCH_LOSER = Prediction(
 _GB_EDGES = np.linspace(-AXIS_EDGE, AXIS_EDGE, 81)
 
 
+def _freeze_layout(fig):
+    """Lay the new figure out once and keep that layout: redraws then skip the constrained-layout solver (a large
+    part of a redraw).  Only data and texts change on a redraw, and titles stay centred."""
+    fig.draw_without_rendering()
+    fig.set_layout_engine("none")
+    return fig
+
+
 def plot_gamma_beta(gamma=1.0, beta=0.0, fig=None):
     """Where y = gamma * xhat + beta lands on a sigmoid, for xhat ~ N(0, 1) (4000 samples).
 
@@ -1646,9 +1654,13 @@ def plot_gamma_beta(gamma=1.0, beta=0.0, fig=None):
         ax.plot(z, 1 / (1 + np.exp(-z)), color=ORANGE, label="sigmoid(y)")
         ax.set(xlabel="sigmoid input y = γ·x̂ + β", ylabel="sigmoid(y);  relative count", xlim=(-AXIS_EDGE, AXIS_EDGE),
                ylim=(0, 1.12))
+        ax.set_xticks([-8, -4, 0, 4, 8])          # few ticks: tick labels are a large part of a redraw
+        ax.set_yticks([0, 0.5, 1])
         ax.text(-AXIS_EDGE + 0.1, 1.05, left, ha="left", va="center", fontsize=11, color=BLUE)
         ax.text(AXIS_EDGE - 0.1, 1.05, right, ha="right", va="center", fontsize=11, color=BLUE)
         fig.legend(loc="outside lower center", ncol=2, fontsize=10)
+        ax.set_title(title, fontsize=12)
+        return _freeze_layout(fig)
     else:
         ax = fig.axes[0]
         ax.patches[-1].set_data(heights, _GB_EDGES)
@@ -1742,6 +1754,8 @@ def plot_momentum_tracking(momentum=0.1, fig=None):
         ax.plot(steps, running, color=BLUE, label="running_mean")
         ax.set(xlabel="training step", ylabel="mean of the feature", ylim=(-1, 3.2))
         ax.legend(loc="upper left", ncol=3)
+        ax.set_title(title, fontsize=12)
+        return _freeze_layout(fig)
     else:
         ax = fig.axes[0]
         ax.lines[2].set_ydata(running)
@@ -1777,6 +1791,8 @@ def plot_eps_effect(eps=1e-5, fig=None):
         ax.xaxis.set_minor_locator(NullLocator())
         ax.set(xlabel="std σ of the feature in the batch", ylabel="std of x̂", ylim=(-0.05, 1.1))
         fig.legend(loc="outside lower center", ncol=3)   # below the axes: it never covers the curve
+        ax.set_title(title, fontsize=12)
+        return _freeze_layout(fig)
     else:
         ax = fig.axes[0]
         ax.lines[0].set_ydata(curve)
