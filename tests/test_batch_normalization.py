@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from utils import batch_normalization as bn
+from utils.predictions import Prediction, judge
 
 # Tolerances: float64 results must agree with PyTorch to rounding; float32 to single-precision rounding.
 TOL = {np.float64: dict(rtol=1e-9, atol=1e-10), np.float32: dict(rtol=1e-4, atol=1e-4)}
@@ -342,7 +343,126 @@ def test_batch_dependence_is_zero_in_eval_and_positive_in_train():
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Exercise checkers
+# New layers and helpers: folding, LayerNorm per token, sweeps, shares
+# ---------------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", range(3))
+def test_fold_batchnorm_reproduces_linear_then_batchnorm1d_in_eval_mode(seed):
+    g = np.random.default_rng(seed)
+    lin, norm = nn.Linear(5, 3).double(), nn.BatchNorm1d(3).double().eval()
+    with torch.no_grad():
+        norm.running_mean.copy_(torch.from_numpy(g.normal(size=3)))
+        norm.running_var.copy_(torch.from_numpy(g.uniform(0.2, 3, size=3)))
+        norm.weight.copy_(torch.from_numpy(g.normal(size=3)))
+        norm.bias.copy_(torch.from_numpy(g.normal(size=3)))
+    args = [t.detach().numpy() for t in (lin.weight, lin.bias, norm.running_mean, norm.running_var, norm.weight,
+                                         norm.bias)]
+    w, b = bn.fold_batchnorm(*args, eps=norm.eps)
+    x = g.normal(size=(7, 5))
+    expected = norm(lin(torch.from_numpy(x))).detach().numpy()
+    np.testing.assert_allclose(x @ w.T + b, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_fold_check_of_the_trained_net_matches_to_float32_rounding():
+    r = bn.fold_check(steps=20)
+    assert r["max_diff"] < 1e-4 and r["same_predictions"] == 1.0 and r["layers"] == (7, 5)
+
+
+def test_layernorm_per_token_normalises_each_token_over_its_channels():
+    r = bn.layernorm_per_token()
+    assert r["vs_ours"] < 1e-12 and r["token_mean"] < 1e-12 and r["token_std_error"] < 1e-4
+    assert r["position_mean"] > 0.1            # the positions of one channel are NOT normalised
+
+
+def test_sigmoid_shares_match_the_normal_distribution():
+    s = bn.sigmoid_shares(1.0, 0.0)
+    assert s["linear"] == pytest.approx(0.6827, abs=0.02)      # P(|z| < 1)
+    assert s["saturated"] < 0.002
+    assert bn.sigmoid_shares(0.0, 4.0)["saturated"] == 1.0      # every input at 4 > 3.64: on the flat part
+    assert bn.sigmoid_shares(0.0, 0.0) == {"linear": 1.0, "saturated": 0.0, "slope": 1.0, "below_axis": 0.0,
+                                           "above_axis": 0.0}
+    # the slope threshold: sigmoid'(3.64) is 10 % of sigmoid'(0) = 1/4
+    s364 = 1 / (1 + math.exp(-bn.SATURATION_EDGE))
+    assert 4 * s364 * (1 - s364) == pytest.approx(0.1)
+
+
+def fake_sweep(losses, names=("without BN", "with BN")):
+    return {"setting": "learning rate", "x": np.array([0.1, 1.0, 10.0]), "names": names,
+            **{n: np.array(v, dtype=float) for n, v in zip(names, losses)}}
+
+
+def test_sweep_table_labels_diverged_runs_and_says_what_diverged_means():
+    sweep = fake_sweep([[[2.3, 0.2, math.inf], [2.3, 0.3, math.inf]], [[0.1, 0.1, 0.2], [0.1, math.inf, 0.3]]])
+    text = bn.sweep_table(sweep)
+    assert "inf" not in text
+    assert "diverged 2/2" in text and "diverged 1/2" in text
+    assert "above 10 or NaN" in text
+    assert bn.trains_at(sweep, "with BN") == [0.1, 10.0]
+    assert bn.trains_at(sweep, "without BN", threshold=2.5) == [0.1, 1.0]
+
+
+def test_diverged_markers_sit_in_a_labelled_band_above_every_value():
+    sweep = fake_sweep([[[2.3, 0.2, math.inf]], [[0.1, 0.1, 0.2]]])
+    ax = bn.plot_sweep(sweep).axes[0]
+    crosses = [line for line in ax.lines if line.get_marker() == "x"]
+    finite_top = max(np.nanmax(np.where(np.isfinite(y := np.asarray(line.get_ydata(), float)), y, np.nan))
+                     for line in ax.lines if line.get_marker() == "o")
+    band = float(crosses[0].get_ydata()[0])
+    assert band > finite_top
+    labels = {t.get_text(): t.get_position()[1] for t in ax.get_yticklabels()}
+    assert labels.get("diverged") == pytest.approx(band)
+    assert "Loss < 0.5 in all 1 seeds" in ax.get_title()
+
+
+def test_experiment_helpers_leave_the_global_random_generator_alone():
+    torch.manual_seed(123)
+    before = torch.random.get_rng_state()
+    bn._mlp([4, 8, 2], nn.ReLU, norm="bn", seed=5)
+    bn.bias_gradient_through_bn()
+    assert torch.equal(before, torch.random.get_rng_state())
+
+
+def test_mlp_is_the_same_for_the_same_seed():
+    a, b = (bn._mlp([4, 8, 2], nn.ReLU, init="he", seed=3) for _ in range(2))
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+
+
+def test_small_batch_summary_finds_sizes_won_in_every_seed():
+    r = {"batch_size": np.array([2, 8, 64]), "BatchNorm": np.array([[0.5, 0.9, 0.97], [0.6, 0.95, 0.98]]),
+         "GroupNorm": np.array([[0.8, 0.92, 0.96], [0.7, 0.91, 0.97]])}
+    s = bn.small_batch_summary(r)
+    assert s["gn_wins"] == [2] and s["bn_wins"] == [64]
+    np.testing.assert_allclose(s["max_gap"], [0.3, 0.04, 0.01])
+
+
+def test_smoothness_at_equal_loss_compares_only_the_shared_loss_range():
+    r = {"a": {"probe_loss": np.array([2.0, 1.0, 0.5]), "loss_range": np.array([2.0, 1.0, 0.5]),
+               "grad_lipschitz": np.array([10.0, 20.0, 30.0])},
+         "b": {"probe_loss": np.array([2.5, 0.9, 0.1]), "loss_range": np.array([0.25, 0.09, 0.01]),
+               "grad_lipschitz": np.array([1.0, 2.0, 3.0])}}
+    out = bn.smoothness_at_equal_loss(r)
+    assert out["band"] == (0.5, 2.0)
+    assert out["a"]["probes"] == 3 and out["b"]["probes"] == 1
+    assert out["a"]["loss_range"] == pytest.approx(1.0) and out["b"]["loss_range"] == pytest.approx(0.1)
+
+
+def test_single_example_in_train_mode_is_refused_by_pytorch():
+    outcome, message = bn.single_example_in_train_mode(steps=5)
+    assert outcome == "an error" and "more than 1 value" in message
+
+
+def test_momentum_none_is_a_plain_average_in_pytorch():
+    layer = nn.BatchNorm1d(1, momentum=None)
+    means = []
+    for k in range(4):
+        batch = torch.randn(8, 1, generator=torch.Generator().manual_seed(k)) + k
+        layer(batch)
+        means.append(batch.mean().item())
+    assert layer.running_mean.item() == pytest.approx(np.mean(means), rel=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Exercise checkers: right answers in every form are accepted; the wrong answers learners give get named
 # ---------------------------------------------------------------------------------------------------------------
 
 def good_forward(x, gamma, beta, eps=1e-5):
@@ -356,41 +476,204 @@ def good_backward(dout, x, gamma, eps=1e-5):
     return xt.grad.numpy(), gt.grad.numpy(), bt.grad.numpy()
 
 
-def test_forward_checker_accepts_right_and_rejects_wrong(capsys):
-    assert bn.check_batchnorm_forward(good_forward)
-    assert not bn.check_batchnorm_forward(lambda x, g, b, eps: x)
-    assert not bn.check_batchnorm_forward(lambda x, g, b, eps: g * (x - x.mean(0)) / np.sqrt(x.var(0, ddof=1) + eps)
-                                          + b)
-    assert "UNBIASED" in capsys.readouterr().out
-    assert not bn.check_batchnorm_forward(lambda *a: 1 / 0)
-    assert "ZeroDivisionError" in capsys.readouterr().out
-    assert not bn.check_batchnorm_forward("not a function")
-    assert not bn.check_batchnorm_forward(lambda x, g, b, eps: None)
-    assert not bn.check_batchnorm_forward(lambda x, g, b, eps: x[:2])
+def graph_backward(dout, x, gamma, eps=1e-5):
+    """The notebook's solution to exercise 2, node by node."""
+    n = x.shape[0]
+    mu, var = x.mean(axis=0), x.var(axis=0)
+    s = 1 / np.sqrt(var + eps)
+    xhat = (x - mu) * s
+    dgamma, dbeta = (dout * xhat).sum(axis=0), dout.sum(axis=0)
+    dxhat = dout * gamma
+    dvar = (dxhat * (x - mu)).sum(axis=0) * -0.5 * s ** 3
+    dmu = -(dxhat * s).sum(axis=0) + dvar * -2 * (x - mu).mean(axis=0)
+    dx = dxhat * s + dvar * 2 * (x - mu) / n + dmu / n
+    return dx, dgamma, dbeta
 
 
-def test_backward_checker_accepts_right_and_rejects_wrong():
-    assert bn.check_batchnorm_backward(good_backward)
-    assert not bn.check_batchnorm_backward(lambda d, x, g, eps: (np.zeros_like(x), np.zeros_like(g), np.zeros_like(g)))
-    # forgetting the mean and variance terms (treating the statistics as constants) is a classic mistake
-    assert not bn.check_batchnorm_backward(lambda d, x, g, eps: (d * g / np.sqrt(x.var(0) + eps), *good_backward(
-        d, x, g, eps)[1:]))
-    assert not bn.check_batchnorm_backward(lambda d, x, g, eps: None)
+def verdict(capsys, checker, answer):
+    ok = checker(answer)
+    out = capsys.readouterr().out
+    assert out.count("✅") + out.count("❌") == 1, out       # one verdict per call
+    return ok, out
 
 
-def test_running_var_checker_accepts_right_and_rejects_wrong(capsys):
+def test_forward_checker_accepts_right_answers_in_numpy_and_torch(capsys):
+    assert verdict(capsys, bn.check_batchnorm_forward, good_forward)[0]
+    assert verdict(capsys, bn.check_batchnorm_forward, lambda x, g, b, eps: torch.from_numpy(good_forward(x, g, b,
+                                                                                                          eps)))[0]
+
+
+FORWARD_MUTANTS = {
+    "returns x": (lambda x, g, b, eps: x, "unchanged"),
+    "wrong axis": (lambda x, g, b, eps: g * (x - x.mean(1, keepdims=True)) / np.sqrt(x.var(1, keepdims=True) + eps)
+                   + b, "wrong axis"),
+    "forgot gamma and beta": (lambda x, g, b, eps: (x - x.mean(0)) / np.sqrt(x.var(0) + eps), "forgot gamma and beta"),
+    "forgot gamma": (lambda x, g, b, eps: (x - x.mean(0)) / np.sqrt(x.var(0) + eps) + b, "forgot gamma"),
+    "forgot beta": (lambda x, g, b, eps: g * (x - x.mean(0)) / np.sqrt(x.var(0) + eps), "forgot beta"),
+    "swapped gamma and beta": (lambda x, g, b, eps: b * (x - x.mean(0)) / np.sqrt(x.var(0) + eps) + g, "swapped"),
+    "unbiased variance": (lambda x, g, b, eps: g * (x - x.mean(0)) / np.sqrt(x.var(0, ddof=1) + eps) + b,
+                          "UNBIASED"),
+    "eps outside the root": (lambda x, g, b, eps: g * (x - x.mean(0)) / (np.sqrt(x.var(0)) + eps) + b,
+                             "inside the square root"),
+    "divided by the variance": (lambda x, g, b, eps: g * (x - x.mean(0)) / (x.var(0) + eps) + b, "variance"),
+    "no mean subtracted": (lambda x, g, b, eps: g * x / np.sqrt(x.var(0) + eps) + b, "subtract the batch mean"),
+    "raises": (lambda *a: 1 / 0, "ZeroDivisionError"),
+    "returns a tuple": (lambda x, g, b, eps: (good_forward(x, g, b, eps), {}), "not a tuple"),
+    "returns None": (lambda x, g, b, eps: None, "return an array"),
+    "wrong shape": (lambda x, g, b, eps: x[:2], "shape"),
+}
+
+
+@pytest.mark.parametrize("mutant", sorted(FORWARD_MUTANTS))
+def test_forward_checker_names_each_typical_mistake(capsys, mutant):
+    fn, hint = FORWARD_MUTANTS[mutant]
+    ok, out = verdict(capsys, bn.check_batchnorm_forward, fn)
+    assert not ok and hint in out, out
+    assert "off by up to" not in out
+
+
+def test_backward_checker_accepts_autograd_and_the_graph_solution(capsys):
+    assert verdict(capsys, bn.check_batchnorm_backward, good_backward)[0]
+    assert verdict(capsys, bn.check_batchnorm_backward, graph_backward)[0]
+    assert verdict(capsys, bn.check_batchnorm_backward,
+                   lambda *a: tuple(torch.from_numpy(v) for v in graph_backward(*a)))[0]
+
+
+def _dx_parts(dout, x, gamma, eps):
+    n = x.shape[0]
+    s = 1 / np.sqrt(x.var(0) + eps)
+    xhat = (x - x.mean(0)) * s
+    return n, s, xhat, dout * gamma
+
+
+def _with_dx(dx_fn):
+    def fn(dout, x, gamma, eps):
+        _, dgamma, dbeta = graph_backward(dout, x, gamma, eps)
+        return dx_fn(dout, x, gamma, eps), dgamma, dbeta
+    return fn
+
+
+BACKWARD_MUTANTS = {
+    "statistics as constants": (_with_dx(lambda d, x, g, e: d * g / np.sqrt(x.var(0) + e)), "constants"),
+    "no variance path": (_with_dx(lambda d, x, g, e: (lambda n, s, xh, dxh: s * (dxh - dxh.mean(0)))(
+        *_dx_parts(d, x, g, e))), "not the one through the variance"),
+    "no mean path": (_with_dx(lambda d, x, g, e: (lambda n, s, xh, dxh: s * (dxh - xh * (dxh * xh).mean(0)))(
+        *_dx_parts(d, x, g, e))), "not the one through the batch mean"),
+    "forgot gamma": (_with_dx(lambda d, x, g, e: graph_backward(d, x, np.ones_like(g), e)[0]), "forgot gamma"),
+    "unbiased variance": (_with_dx(lambda d, x, g, e: (lambda s, xh, dxh, n: s / n * (
+        n * dxh - dxh.sum(0) - xh * (dxh * xh).sum(0)))(1 / np.sqrt(x.var(0, ddof=1) + e),
+                                                         (x - x.mean(0)) / np.sqrt(x.var(0, ddof=1) + e), d * g,
+                                                         x.shape[0])), "UNBIASED"),
+    "dgamma with x": (lambda d, x, g, e: (graph_backward(d, x, g, e)[0], (d * x).sum(0), d.sum(0)), "must be x̂"),
+    "swapped dgamma and dbeta": (lambda d, x, g, e: (lambda dx, dg, db: (dx, db, dg))(*graph_backward(d, x, g, e)),
+                                 "swapped"),
+    "wrong axis for dgamma": (lambda d, x, g, e: (graph_backward(d, x, g, e)[0], (d * ((x - x.mean(0)) / np.sqrt(
+        x.var(0) + e))).sum(1), d.sum(0)), "axis 0"),
+    "mean instead of sum": (lambda d, x, g, e: (graph_backward(d, x, g, e)[0], graph_backward(d, x, g, e)[1],
+                                                d.mean(0)), "SUM over the batch"),
+    "zeros": (lambda d, x, g, e: (np.zeros_like(x), np.zeros_like(g), np.zeros_like(g)), "placeholder"),
+    "dx off, no known mistake": (_with_dx(lambda d, x, g, e: graph_backward(d, x, g, e)[0] * 1.5), "walk the graph"),
+    "returns None": (lambda d, x, g, e: None, "three arrays"),
+}
+
+
+@pytest.mark.parametrize("mutant", sorted(BACKWARD_MUTANTS))
+def test_backward_checker_names_each_typical_mistake(capsys, mutant):
+    fn, hint = BACKWARD_MUTANTS[mutant]
+    ok, out = verdict(capsys, bn.check_batchnorm_backward, fn)
+    assert not ok and hint in out, out
+
+
+def right_running_var():
     r = 1.0
     for v in (2.0, 0.5, 1.0):
         r = 0.9 * r + 0.1 * v * 4 / 3
-    assert bn.check_running_var(r)
-    biased = 1.0
-    for v in (2.0, 0.5, 1.0):
-        biased = 0.9 * biased + 0.1 * v
-    capsys.readouterr()
-    assert not bn.check_running_var(biased)
-    assert "UNBIASED" in capsys.readouterr().out
-    assert not bn.check_running_var(0.0)
-    assert not bn.check_running_var("about one")
+    return r
+
+
+def test_running_var_checker_accepts_the_right_number_in_every_form(capsys):
+    r = right_running_var()
+    for form in (r, np.float32(r), torch.tensor(r), np.array(r), [r]):
+        assert verdict(capsys, bn.check_running_var, form)[0], form
+
+
+def _ema(vs, start=1.0, w=0.1, factor=4 / 3):
+    r = start
+    for v in vs:
+        r = (1 - w) * r + w * v * factor
+    return r
+
+
+RUNNING_VAR_MUTANTS = {
+    "biased": (_ema((2.0, 0.5, 1.0), factor=1.0), "UNBIASED"),
+    "swapped weights": (_ema((2.0, 0.5, 1.0), w=0.9), "NEW batch"),
+    "started at 0": (_ema((2.0, 0.5, 1.0), start=0.0), "starts with running_var = 1"),
+    "plain average": (np.mean((2.0, 0.5, 1.0)) * 4 / 3, "plain average"),
+    "last batch only": (_ema((1.0,)), "only the last batch"),
+    "text": ("1.03", "not text"),
+    "placeholder": (None, "placeholder"),
+    "nan": (math.nan, "NaN"),
+    "a far number": (0.0, "off by"),
+}
+
+
+@pytest.mark.parametrize("mutant", sorted(RUNNING_VAR_MUTANTS))
+def test_running_var_checker_names_each_typical_mistake(capsys, mutant):
+    answer, hint = RUNNING_VAR_MUTANTS[mutant]
+    ok, out = verdict(capsys, bn.check_running_var, answer)
+    assert not ok and hint in out, out
+
+
+def good_fold(w, b, rm, rv, g, beta, eps=1e-5):
+    s = g / np.sqrt(rv + eps)
+    return s[:, None] * w, s * (b - rm) + beta
+
+
+FOLD_MUTANTS = {
+    "unchanged": (lambda w, b, rm, rv, g, beta, eps: (w, b), "must change too"),
+    "columns": (lambda w, b, rm, rv, g, beta, eps: ((g / np.sqrt(rv + eps)) * w, b), "ROW"),
+    "forgot gamma": (lambda w, b, rm, rv, g, beta, eps: (w / np.sqrt(rv + eps)[:, None],
+                                                         good_fold(w, b, rm, rv, g, beta, eps)[1]), "forgot gamma"),
+    "variance": (lambda w, b, rm, rv, g, beta, eps: ((g / (rv + eps))[:, None] * w,
+                                                     good_fold(w, b, rm, rv, g, beta, eps)[1]), "not the variance"),
+    "no eps": (lambda w, b, rm, rv, g, beta, eps: ((g / np.sqrt(rv))[:, None] * w,
+                                                   good_fold(w, b, rm, rv, g, beta, eps)[1]), "eps"),
+    "bias without mean": (lambda w, b, rm, rv, g, beta, eps: (good_fold(w, b, rm, rv, g, beta, eps)[0],
+                                                              g / np.sqrt(rv + eps) * b + beta), "running mean"),
+    "bias unscaled": (lambda w, b, rm, rv, g, beta, eps: (good_fold(w, b, rm, rv, g, beta, eps)[0], b - rm + beta),
+                      "forgot the scale"),
+    "bias without beta": (lambda w, b, rm, rv, g, beta, eps: (good_fold(w, b, rm, rv, g, beta, eps)[0],
+                                                              g / np.sqrt(rv + eps) * (b - rm)), "forgot beta"),
+    "one array": (lambda w, b, rm, rv, g, beta, eps: w, "two arrays"),
+}
+
+
+def test_fold_checker_accepts_the_solution(capsys):
+    assert verdict(capsys, bn.check_fold_batchnorm, good_fold)[0]
+    assert verdict(capsys, bn.check_fold_batchnorm, lambda *a: tuple(torch.from_numpy(v) for v in good_fold(*a)))[0]
+
+
+@pytest.mark.parametrize("mutant", sorted(FOLD_MUTANTS))
+def test_fold_checker_names_each_typical_mistake(capsys, mutant):
+    fn, hint = FOLD_MUTANTS[mutant]
+    ok, out = verdict(capsys, bn.check_fold_batchnorm, fn)
+    assert not ok and hint in out, out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Predictions
+# ---------------------------------------------------------------------------------------------------------------
+
+def test_predictions_are_well_formed_and_judge_their_own_answer_right():
+    preds = [getattr(bn, n) for n in ("TRAIN_MODE_SPREAD", "BATCH_OF_ONE", "FROZEN_BETA_ACTIVE", "INIT_SCALE_WORST",
+                                      "SMALL_BATCH_LOSER")]
+    assert all(isinstance(p, Prediction) for p in preds)
+    cheap = [bn.BATCH_OF_ONE]                   # the others are computed (and checked) in the claims tests
+    for p in cheap:
+        answer = p.resolved_answer()
+        assert judge(p, answer, answer)[0]
+        wrong = next(o for o in p.options if o != answer)
+        assert not judge(p, wrong, answer)[0]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -412,6 +695,20 @@ def plotted_data_is_finite(fig):
     return True
 
 
+def plotted_data(fig):
+    """Every line's (x, y), every step patch's heights and every text, rounded, as nested tuples."""
+    data = []
+    for ax in fig.axes:
+        for line in ax.lines:
+            data.append(tuple(np.round(np.asarray(line.get_xdata(), float), 9)))
+            data.append(tuple(np.round(np.asarray(line.get_ydata(), float), 9)))
+        for patch in ax.patches:
+            if hasattr(patch, "get_data"):
+                data.append(tuple(np.round(np.asarray(patch.get_data().values, float), 9)))
+        data.append(tuple(t.get_text() for t in ax.texts))
+    return data
+
+
 @pytest.mark.parametrize("name", sorted(bn.VIEW_SWEEPS))
 def test_every_view_sweep_entry_draws_finite_data_fresh_and_reused(name):
     fn = getattr(bn, name)
@@ -425,19 +722,6 @@ def test_every_view_sweep_entry_draws_finite_data_fresh_and_reused(name):
         assert plotted_data(fig) == plotted_data(fresh), f"in-place redraw differs from a fresh figure at {kwargs}"
 
 
-def plotted_data(fig):
-    """Every line's (x, y) and every step patch's heights, rounded, as nested tuples (for equality checks)."""
-    data = []
-    for ax in fig.axes:
-        for line in ax.lines:
-            data.append(tuple(np.round(np.asarray(line.get_xdata(), float), 9)))
-            data.append(tuple(np.round(np.asarray(line.get_ydata(), float), 9)))
-        for patch in ax.patches:
-            if hasattr(patch, "get_data"):
-                data.append(tuple(np.round(np.asarray(patch.get_data().values, float), 9)))
-    return data
-
-
 def test_view_sweeps_cover_the_notebook_controls_extremes():
     assert {"plot_gamma_beta", "plot_momentum_tracking", "plot_eps_effect"} <= set(bn.VIEW_SWEEPS)
     gammas = [k["gamma"] for k in bn.VIEW_SWEEPS["plot_gamma_beta"]]
@@ -449,22 +733,166 @@ def test_view_sweeps_cover_the_notebook_controls_extremes():
     assert (min(epss), max(epss)) == (1e-8, 1.0)
 
 
-def test_gamma_beta_title_reports_the_linear_share():
-    assert "68% in the near-linear middle" in bn.plot_gamma_beta(1.0, 0.0).axes[0].get_title()
-    assert "100% in the near-linear middle" in bn.plot_gamma_beta(0.0, 0.0).axes[0].get_title()
+def test_gamma_beta_title_reports_the_shares_from_the_data():
+    assert "68% near-linear, 0% saturated" in bn.plot_gamma_beta(1.0, 0.0).axes[0].get_title()
+    assert "100% near-linear, 0% saturated" in bn.plot_gamma_beta(0.0, 0.0).axes[0].get_title()
+    assert "0% near-linear, 100% saturated" in bn.plot_gamma_beta(0.0, 4.0).axes[0].get_title()
+
+
+@pytest.mark.parametrize("gamma", [0.05, 0.1, 0.3])
+def test_gamma_beta_histogram_is_never_cut_off(gamma):
+    ax = bn.plot_gamma_beta(gamma, 0.0).axes[0]
+    heights = np.asarray(ax.patches[-1].get_data().values)
+    assert heights.max() == pytest.approx(1.0) and heights.max() < ax.get_ylim()[1]
+
+
+def test_gamma_beta_values_beyond_the_axis_are_counted_not_piled_into_the_edge_bars():
+    ax = bn.plot_gamma_beta(5.0, 0.0).axes[0]
+    heights = np.asarray(ax.patches[-1].get_data().values)
+    assert heights[0] < 0.5 * heights.max() and heights[-1] < 0.5 * heights.max()
+    shares = bn.sigmoid_shares(5.0, 0.0)
+    assert [t.get_text() for t in ax.texts] == [f"← {100 * shares['below_axis']:.0f}%",
+                                                f"{100 * shares['above_axis']:.0f}% →"]
+
+
+@pytest.mark.parametrize("eps", [0.1, 1.0])
+def test_eps_legend_does_not_cover_the_curve(eps):
+    fig = bn.plot_eps_effect(eps)
+    assert fig.axes[0].get_legend() is None and fig.legends    # the legend lives outside the axes
+
+
+def test_figures_fit_the_notebook_column():
+    small = {"batch_size": np.array([2, 8]), "BatchNorm": np.array([[0.5, 0.9]]), "GroupNorm": np.array([[0.8, 0.9]])}
+    figs = [bn.plot_stat_sharing(), bn.plot_stat_sharing(kinds=("batch",)), bn.plot_gamma_beta(),
+            bn.plot_eps_effect(), bn.plot_momentum_tracking(), bn.plot_small_batch(small),
+            bn.plot_sweep(fake_sweep([[[2.3, 0.2, math.inf]], [[0.1, 0.1, 0.2]]]))]
+    for fig in figs:
+        width, height = fig.get_size_inches() * fig.dpi
+        assert width <= 960
+    single = bn.plot_stat_sharing(kinds=("batch",))
+    assert min(single.get_size_inches() * single.dpi) >= 400
+
+
+def test_cube_labels_lie_outside_the_cube():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    for kinds in (("batch",), ("batch", "layer", "instance", "group")):
+        fig = bn.plot_stat_sharing(kinds=kinds)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        for ax in fig.axes:
+            outline = ax.patches[-3:]                 # front, top and side face of the whole cube, drawn last
+            for text in ax.texts:
+                box = text.get_window_extent(renderer)
+                centre, half_height = ((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2), min(box.width, box.height) / 2
+                for face in outline:
+                    path = face.get_path().transformed(face.get_transform())
+                    # the label's centre lies outside every face, by at least half a line of text
+                    assert not path.contains_point(centre, radius=half_height), (kinds, text.get_text())
 
 
 def test_static_plots_draw_from_small_fake_results():
-    steps = np.arange(0, 100, 20)
+    steps = np.arange(20, 120, 20)
     sig = {k: {"step": steps, "val_acc": np.linspace(0.1, 0.9, 5), "pct": np.ones((5, 3)) * [[-1, 0, 1]]}
            for k in ("without BN", "with BN")}
     assert len(bn.plot_sigmoid_mlp(sig).axes) == 2
-    sweep = {"x": np.array([0.1, 1.0, 10.0]), "without BN": np.array([2.3, 0.2, math.inf]),
-             "with BN": np.array([0.1, 0.1, 0.2])}
-    assert plotted_data_is_finite(bn.plot_sweep(sweep, "lr", "t"))
-    sm = {k: {"step": steps, "loss_range": np.ones(5), "grad_lipschitz": np.ones(5)} for k in ("without BN", "with BN")}
+    sm = {k: {"step": steps, "probe_loss": np.linspace(2, 0.2, 5), "loss_range": np.ones(5),
+              "grad_lipschitz": np.ones(5)} for k in ("without BN", "with BN")}
     assert len(bn.plot_smoothness(sm).axes) == 2
     assert plotted_data_is_finite(bn.plot_batch_spread(bn.batch_mean_spread(draws=50)))
-    small = {"batch_size": np.array([2, 8]), "BatchNorm": np.array([0.5, 0.9]), "GroupNorm": np.array([0.8, 0.9])}
-    assert plotted_data_is_finite(bn.plot_small_batch(small))
+    small = {"batch_size": np.array([2, 8]), "BatchNorm": np.array([[0.5, 0.9], [0.6, 0.9]]),
+             "GroupNorm": np.array([[0.8, 0.9], [0.7, 0.85]])}
+    fig = bn.plot_small_batch(small)
+    assert plotted_data_is_finite(fig) and "GroupNorm wins at batch size 2" in fig.axes[0].get_title()
     assert len(bn.plot_stat_sharing().axes) == 4
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Bad input: the course-wide test (tests/test_bad_input.py) calls every public function with these valid arguments
+# and then makes each argument bad in turn.  Experiments get tiny budgets here.
+# ---------------------------------------------------------------------------------------------------------------
+
+def _x(n=6, d=3, seed=0):
+    return np.random.default_rng(seed).normal(1.0, 2.0, size=(n, d))
+
+
+def _img():
+    return np.random.default_rng(1).normal(size=(2, 4, 2, 3))
+
+
+def _small_sweep():
+    return bn.lr_sweep(lrs=(0.1, 1.0), steps=3, seeds=(0,))
+
+
+BAD_INPUT_BASE = {
+    "batchnorm_forward": lambda: {"x": _x(), "gamma": np.ones(3), "beta": np.zeros(3)},
+    "batchnorm_backward": lambda: {"dout": _x(seed=2), "cache": bn.batchnorm_forward(_x(), np.ones(3), np.zeros(3))[1]},
+    "spatial_batchnorm_forward": lambda: {"x": _img(), "gamma": np.ones(4), "beta": np.zeros(4)},
+    "spatial_batchnorm_backward": lambda: {"dout": _img(), "cache": bn.spatial_batchnorm_forward(
+        _img(), np.ones(4), np.zeros(4))[1]},
+    "layernorm_forward": lambda: {"x": _x(), "gamma": np.ones(3), "beta": np.zeros(3)},
+    "layernorm_backward": lambda: {"dout": _x(seed=2), "cache": bn.layernorm_forward(_x(), np.ones(3), np.zeros(3))[1]},
+    "groupnorm_forward": lambda: {"x": _img(), "gamma": np.ones(4), "beta": np.zeros(4), "groups": 2},
+    "groupnorm_backward": lambda: {"dout": _img(), "cache": bn.groupnorm_forward(_img(), np.ones(4), np.zeros(4),
+                                                                                 2)[1]},
+    "instancenorm_forward": lambda: {"x": _img(), "gamma": np.ones(4), "beta": np.zeros(4)},
+    "instancenorm_backward": lambda: {"dout": _img(), "cache": bn.instancenorm_forward(_img(), np.ones(4),
+                                                                                       np.zeros(4))[1]},
+    "fold_batchnorm": lambda: {"weight": _x(3, 5), "bias": np.zeros(3), "running_mean": np.zeros(3),
+                               "running_var": np.ones(3), "gamma": np.ones(3), "beta": np.zeros(3)},
+    "rel_error": lambda: {"a": _x(), "b": _x(seed=1)},
+    "numerical_gradient": lambda: {"f": lambda v: v ** 2, "x": _x(2, 2), "dout": np.ones((2, 2))},
+    "format_table": lambda: {"rows": {"r": {"c": 1.0}}, "columns": ["c"]},
+    "sweep_table": lambda: {"sweep": _small_sweep()},
+    "torch_to_keras_momentum": lambda: {"momentum": 0.1},
+    "steps_to_track": lambda: {"momentum": 0.1},
+    "running_var_after": lambda: {"batch_vars": np.array([2.0, 0.5]), "m": 4},
+    "trained_bn_net": lambda: {"steps": 3},
+    "batch_dependence": lambda: {"model": nn.BatchNorm1d(3), "x": torch.randn(
+        20, 3, generator=torch.Generator().manual_seed(0))},
+    "single_example_in_train_mode": lambda: {"steps": 3},
+    "placement_experiment": lambda: {"steps": 3},
+    "relu_activity_experiment": lambda: {"steps": 3},
+    "sigmoid_mlp_experiment": lambda: {"steps": 3},
+    "sigmoid_summary": lambda: {"results": bn.sigmoid_mlp_experiment(steps=3)},
+    "lr_sweep": lambda: {"lrs": (0.1, 1.0), "steps": 3, "seeds": (0,)},
+    "init_scale_sweep": lambda: {"scales": (1.0,), "steps": 3, "seeds": (0,)},
+    "trains_at": lambda: {"sweep": _small_sweep(), "name": "with BN"},
+    "regularisation_experiment": lambda: {"steps": 3},
+    "smoothness_experiment": lambda: {"steps": 3, "probe_every": 1},
+    "smoothness_at_equal_loss": lambda: {"results": bn.smoothness_experiment(steps=3, probe_every=1)},
+    "small_batch_experiment": lambda: {"batch_sizes": (2, 8), "steps": 3, "seeds": (0,)},
+    "small_batch_summary": lambda: {"results": bn.small_batch_experiment(batch_sizes=(2, 8), steps=3, seeds=(0,))},
+    "recalibration_experiment": lambda: {"steps": 3},
+    "frozen_bn_finetune": lambda: {"steps": 3, "seeds": (0,)},
+    "fold_check": lambda: {"steps": 3},
+    "check_batchnorm_forward": lambda: {"fn": good_forward},
+    "check_batchnorm_backward": lambda: {"fn": good_backward},
+    "check_running_var": lambda: {"answer": right_running_var()},
+    "check_fold_batchnorm": lambda: {"fn": good_fold},
+    "plot_sigmoid_mlp": lambda: {"results": bn.sigmoid_mlp_experiment(steps=3)},
+    "plot_sweep": lambda: {"sweep": _small_sweep()},
+    "plot_smoothness": lambda: {"results": bn.smoothness_experiment(steps=3, probe_every=1)},
+    "plot_batch_spread": lambda: {"spread": bn.batch_mean_spread(draws=50)},
+    "plot_small_batch": lambda: {"results": bn.small_batch_experiment(batch_sizes=(2, 8), steps=3, seeds=(0,))},
+}
+
+BAD_INPUT_ALLOW = {
+    ("format_table", "row_label"): "free text: any string is a valid heading",
+    ("format_table", "fmt"): "a format string: any text is valid (text without braces is printed as it is)",
+}
+
+
+def test_named_bad_inputs_of_issue_20():
+    with pytest.raises(TypeError, match="gamma must be a number"):
+        bn.plot_gamma_beta(gamma="0.1")
+    for eps in (math.inf, math.nan, 0.0, -1e-5):
+        with pytest.raises(ValueError, match="eps"):
+            bn.batchnorm_forward(_x(), np.ones(3), np.zeros(3), eps=eps)
+    with pytest.raises(ValueError, match="x contains NaN"):
+        bn.batchnorm_forward(np.full((4, 2), np.nan), np.ones(2), np.zeros(2))
+    with pytest.raises(TypeError, match="seeds"):
+        bn.lr_sweep(seeds=0)
+    with pytest.raises(ValueError, match="steps"):
+        bn.lr_sweep(steps=10**6)
