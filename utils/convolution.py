@@ -9,9 +9,11 @@ Public functions, in the order the notebook meets them:
   conv1x1_as_matmul, batchnorm2d_forward, shift_images;
 - architectures (built on PyTorch's `meta` device, so nothing is allocated): ARCHITECTURES, build_architecture,
   count_parameters, count_flops, weight_depth, layer_costs, lineage_table;
-- experiments: equivariance_report, small_cnn, small_mlp, compare_cnn_mlp, pretrain_source, fine_tune_sweep;
+- experiments: equivariance_report, digits_summary, example_digit, small_cnn, small_mlp, compare_cnn_mlp,
+  pretrain_source, fine_tune_sweep;
 - predictions: VGG_FC_SHARE, STACK_RATIO, SHIFT_LOSER, TRANSFER_HELPS;
-- plots: plot_conv_arithmetic (the interactive view), plot_layer_costs, plot_filters_and_maps, plot_fine_tuning;
+- plots: plot_conv_arithmetic (the interactive view), plot_layer_costs, plot_lineage, plot_filters_and_maps,
+  plot_fine_tuning;
 - exercises: check_output_size, check_layer_cost, check_reduction.
 """
 
@@ -241,14 +243,24 @@ def conv2d_backward(dout, cache):
     dweight is each filter's gradient summed over every position it was used at (parameter sharing); dx folds the
     patch gradients back onto the image, adding where patches overlap.
     """
-    x_shape, cols_g, w_g, w_shape, has_bias, stride, padding, dilation, groups = cache
+    x_shape, cols_g, w_g, w_shape, has_bias, stride, padding, dilation, groups = _cache("cache", cache, 9)
+    dout = _x4("dout", dout)
     n, c_out, h_out, w_out = dout.shape
+    if (n, c_out, h_out * w_out) != (x_shape[0], w_shape[0], cols_g.shape[-1]):
+        raise ValueError(f"dout has shape {tuple(dout.shape)}, which is not the shape of this forward pass's output")
     d_g = dout.reshape(n, groups, c_out // groups, h_out * w_out)
     dweight = torch.einsum("ngol,ngkl->gok", d_g, cols_g).reshape(w_shape)
     dcols = torch.einsum("gok,ngol->ngkl", w_g, d_g).reshape(n, -1, h_out * w_out)
     dx = F.fold(dcols, x_shape[2:], w_shape[2:], dilation=dilation, padding=padding, stride=stride)
     dbias = dout.sum(dim=(0, 2, 3)) if has_bias else None
     return dx, dweight, dbias
+
+
+def _cache(name, cache, length):
+    if not isinstance(cache, tuple) or len(cache) != length:
+        raise TypeError(f"{name} must be the cache returned by the matching *_forward function, got "
+                        f"{type(cache).__name__}")
+    return cache
 
 
 def _pool_setup(x, kernel, stride):
@@ -278,8 +290,11 @@ def maxpool2d_backward(dout, cache):
 
     dout: (N, C, H_out, W_out).  Returns dx with the input's shape (overlapping windows add up).
     """
-    x_shape, arg, kernel, stride = cache
+    x_shape, arg, kernel, stride = _cache("cache", cache, 4)
+    dout = _x4("dout", dout)
     n, c, h, w = x_shape
+    if dout.shape[:2] != x_shape[:2] or dout[0, 0].numel() != arg.shape[1]:
+        raise ValueError(f"dout has shape {tuple(dout.shape)}, which is not the shape of this forward pass's output")
     dcols = torch.zeros(n * c, kernel * kernel, arg.shape[1], dtype=dout.dtype)
     dcols.scatter_(1, arg.unsqueeze(1), dout.reshape(n * c, 1, -1))
     return F.fold(dcols, (h, w), kernel, stride=stride).reshape(x_shape)
@@ -293,8 +308,12 @@ def avgpool2d_forward(x, kernel=2, stride=None):
 
 def avgpool2d_backward(dout, cache):
     """Average pooling spreads each output's gradient evenly: 1/(kernel*kernel) to every input of its window."""
-    x_shape, kernel, stride = cache
+    x_shape, kernel, stride = _cache("cache", cache, 3)
+    dout = _x4("dout", dout)
     n, c, h, w = x_shape
+    h_out, w_out = (h - kernel) // stride + 1, (w - kernel) // stride + 1
+    if tuple(dout.shape) != (n, c, h_out, w_out):
+        raise ValueError(f"dout has shape {tuple(dout.shape)}, expected {(n, c, h_out, w_out)} (the forward output)")
     dcols = dout.reshape(n * c, 1, -1).expand(-1, kernel * kernel, -1) / (kernel * kernel)
     return F.fold(dcols, (h, w), kernel, stride=stride).reshape(x_shape)
 
@@ -407,7 +426,7 @@ def _nin():
                          *_nin_block(384, 1000, 3, 1, 1), nn.AdaptiveAvgPool2d(1), nn.Flatten())
 
 
-class Inception(nn.Module):
+class _Inception(nn.Module):
     """GoogLeNet's block: 1x1, 1x1 -> 3x3, 1x1 -> 5x5 and 3x3 max pool -> 1x1 branches, concatenated by channel.
 
     Its weight depth is 2 (the longest path through it has two convolutions).
@@ -430,12 +449,12 @@ def _googlenet():
     # Szegedy et al. (2015), Table 1, without the two auxiliary classifiers (used only in training) and without LRN.
     return nn.Sequential(*_conv(3, 64, 7, stride=2, padding=3), nn.MaxPool2d(3, 2, padding=1),
                          *_conv(64, 64, 1), *_conv(64, 192, 3, padding=1), nn.MaxPool2d(3, 2, padding=1),
-                         Inception(192, 64, 96, 128, 16, 32, 32), Inception(256, 128, 128, 192, 32, 96, 64),
+                         _Inception(192, 64, 96, 128, 16, 32, 32), _Inception(256, 128, 128, 192, 32, 96, 64),
                          nn.MaxPool2d(3, 2, padding=1),
-                         Inception(480, 192, 96, 208, 16, 48, 64), Inception(512, 160, 112, 224, 24, 64, 64),
-                         Inception(512, 128, 128, 256, 24, 64, 64), Inception(512, 112, 144, 288, 32, 64, 64),
-                         Inception(528, 256, 160, 320, 32, 128, 128), nn.MaxPool2d(3, 2, padding=1),
-                         Inception(832, 256, 160, 320, 32, 128, 128), Inception(832, 384, 192, 384, 48, 128, 128),
+                         _Inception(480, 192, 96, 208, 16, 48, 64), _Inception(512, 160, 112, 224, 24, 64, 64),
+                         _Inception(512, 128, 128, 256, 24, 64, 64), _Inception(512, 112, 144, 288, 32, 64, 64),
+                         _Inception(528, 256, 160, 320, 32, 128, 128), nn.MaxPool2d(3, 2, padding=1),
+                         _Inception(832, 256, 160, 320, 32, 128, 128), _Inception(832, 384, 192, 384, 48, 128, 128),
                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.4), nn.Linear(1024, 1000))
 
 
@@ -547,7 +566,7 @@ def layer_costs(name):
 
     handles = []
     for module in model.modules():
-        if isinstance(module, Inception):
+        if isinstance(module, _Inception):
             module._inner = []
             for sub in module.modules():
                 if isinstance(sub, nn.Conv2d):
@@ -556,7 +575,7 @@ def layer_costs(name):
                             {"macs": conv_macs(m.in_channels, m.out_channels, m.kernel_size, o.shape[2],
                                                o.shape[3], m.groups)})))
             handles.append(module.register_forward_hook(hook))
-    inside = {id(s) for m in model.modules() if isinstance(m, Inception) for s in m.modules()}
+    inside = {id(s) for m in model.modules() if isinstance(m, _Inception) for s in m.modules()}
     for module in model.modules():
         if isinstance(module, (nn.Conv2d, nn.Linear)) and id(module) not in inside:
             handles.append(module.register_forward_hook(hook))
@@ -1196,21 +1215,22 @@ def plot_lineage(rows):
 def plot_filters_and_maps(model, image):
     """A trained `small_cnn`'s first-layer filters (top row) and the feature maps they make from one image.
 
-    model: a small_cnn (its first module a Conv2d with one input channel); image: (8, 8) or (1, 8, 8) pixels.
+    model: a small_cnn (its first module a Conv2d with one input channel); image: (H, W) pixels.
     """
     if not isinstance(model, nn.Sequential) or not isinstance(model[0], nn.Conv2d) or model[0].in_channels != 1:
         raise TypeError("model must be a small_cnn (an nn.Sequential starting with a one-channel Conv2d)")
-    image = validation.tensor("image", image, ndim=(2, 3), max_size=64 * 64)
+    image = validation.tensor("image", image, ndim=2, max_size=64 * 64)
     conv = model[0]
     with torch.no_grad():
-        maps = torch.relu(conv(image.reshape(1, 1, *image.shape[-2:]).to(conv.weight.device)))[0].cpu()
-        filters = conv.weight[:, 0].detach().cpu()
+        maps = torch.relu(conv(image[None, None].to(conv.weight.device)))[0].cpu().numpy()
+        filters = conv.weight[:, 0].detach().cpu().numpy()
+    image = image.cpu().numpy()
     n = filters.shape[0]
     fig, axes = new_figure(2, n + 1, figsize=(9.4, 2.9))
-    axes[0, 0].imshow(image.reshape(image.shape[-2:]), cmap="gray_r")
+    axes[0, 0].imshow(image, cmap="gray_r")
     axes[0, 0].set_title("image", fontsize=11)
     axes[1, 0].axis("off")
-    limit = float(filters.abs().max())
+    limit = float(np.abs(filters).max())
     for i in range(n):
         axes[0, i + 1].imshow(filters[i], cmap="RdBu_r", vmin=-limit, vmax=limit)
         axes[0, i + 1].set_title(f"filter {i + 1}", fontsize=11)
@@ -1220,7 +1240,7 @@ def plot_filters_and_maps(model, image):
         ax.set_yticks([])
         ax.grid(False)
     axes[1, 1].set_ylabel("ReLU map", fontsize=11)
-    silent = int((maps.flatten(1).max(dim=1).values == 0).sum())
+    silent = int((maps.reshape(n, -1).max(axis=1) == 0).sum())
     fig.suptitle(f"3×3 filters (red +, blue −) and their maps of one digit: {n - silent} of {n} respond to it",
                  fontsize=13)
     return fig
@@ -1383,9 +1403,10 @@ __all__ = [
     "inception_branch_cost", "largest_reduction",
     "conv2d_forward", "conv2d_backward", "maxpool2d_forward", "maxpool2d_backward", "avgpool2d_forward",
     "avgpool2d_backward", "conv1x1_as_matmul", "batchnorm2d_forward", "shift_images",
-    "Inception", "ARCHITECTURES", "build_architecture", "count_parameters", "count_flops", "weight_depth",
+    "ARCHITECTURES", "build_architecture", "count_parameters", "count_flops", "weight_depth",
     "layer_costs", "lineage_table",
-    "equivariance_report", "digits_summary", "example_digit", "small_cnn", "small_mlp", "compare_cnn_mlp", "pretrain_source", "fine_tune_sweep",
+    "equivariance_report", "digits_summary", "example_digit", "small_cnn", "small_mlp", "compare_cnn_mlp",
+    "pretrain_source", "fine_tune_sweep",
     "SHIFTS", "PAIRINGS", "METHODS", "SHOTS", "SEEDS",
     "VGG_FC_SHARE", "STACK_RATIO", "SHIFT_LOSER", "TRANSFER_HELPS",
     "plot_conv_arithmetic", "plot_layer_costs", "plot_lineage", "plot_filters_and_maps", "plot_fine_tuning",
