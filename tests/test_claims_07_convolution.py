@@ -49,6 +49,16 @@ def test_s4_early_layers_hold_the_activations_dense_layers_the_parameters():
     assert params[fc].sum() / params.sum() > 0.85
 
 
+def test_s4_activations_outgrow_parameters_from_a_modest_batch():
+    """'Per image the activations are the smaller part, but they grow with the batch: from the batch size printed
+    above, they are the larger one.'  (The printed batch size is 11: small next to usual training batches.)"""
+    rows = C.layer_costs("VGG-16")
+    n_acts, n_params = sum(r["activations"] for r in rows), sum(r["params"] for r in rows)
+    batch = -(-n_params // n_acts)
+    assert n_acts < n_params and batch == 11
+    assert batch * n_acts > n_params >= (batch - 1) * n_acts
+
+
 # ---------------------------------------------------------------------------------------------- section 5
 
 @pytest.mark.parametrize("seed", MORE_SEEDS)

@@ -680,16 +680,14 @@ def _random_shifts(x, generator, max_shift=1):
     return padded[index, 0, rows, cols][:, None]
 
 
-def _fit(model, x, y, steps, lr, seed, params=None, shift_augment=False, batch_size=64):
-    """Adam on cross-entropy with seeded mini-batches (and, optionally, a random one-pixel shift of each image)."""
+def _fit(model, x, y, steps, lr, seed, batch_size=64):
+    """Adam on cross-entropy with mini-batches drawn by a generator seeded with `seed`."""
     g = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam(model.parameters() if params is None else params, lr=lr)
-    bs = min(batch_size, len(x))
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()
     for _ in range(steps):
-        idx = torch.randint(len(x), (bs,), generator=g) if bs < len(x) else torch.arange(len(x))
-        xb = _random_shifts(x[idx], g) if shift_augment else x[idx]
-        loss = F.cross_entropy(model(xb), y[idx])
+        idx = torch.randint(len(x), (batch_size,), generator=g)
+        loss = F.cross_entropy(model(x[idx]), y[idx])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
