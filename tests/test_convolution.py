@@ -4,6 +4,7 @@ training, the view, and the exercise checkers against the wrong answers learners
 
 import itertools
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -477,3 +478,32 @@ BAD_INPUT_BASE = {
     "check_layer_cost": lambda: {"params": 18_560, "flops": 115_605_504},
     "check_reduction": lambda: {"channels": 19},
 }
+
+
+# ---------------------------------------------------------------------------------------------- predictions
+
+PREDICTIONS = [C.VGG_FC_SHARE, C.STACK_RATIO, C.SHIFT_LOSER, C.TRANSFER_HELPS]
+
+
+@pytest.mark.parametrize("prediction", PREDICTIONS, ids=["vgg_fc_share", "stack_ratio", "shift_loser", "transfer"])
+def test_predictions_reveal_right_and_wrong_answers(prediction):
+    from utils.predictions import judge
+
+    answer = prediction.resolved_answer()
+    assert judge(prediction, answer, answer)[0] is True
+    wrong = next(o for o in prediction.options if o != answer) if prediction.options else answer * 3
+    right, message = judge(prediction, wrong, answer)
+    assert right is False and "Not quite" in message
+
+
+def test_the_notebook_asks_each_prediction_after_a_predict_cell():
+    import nbformat
+
+    root = Path(__file__).resolve().parents[1]
+    nb = nbformat.read(root / "notebooks" / "07_convolutional_networks.ipynb", as_version=4)
+    asked = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip().startswith("ask(conv.")]
+    assert len(asked) >= 3
+    for i in asked:
+        assert nb.cells[i - 1].cell_type == "markdown" and "**Predict.**" in nb.cells[i - 1].source
+    names = {nb.cells[i].source.strip()[len("ask(conv."):-1] for i in asked}
+    assert names == {"VGG_FC_SHARE", "STACK_RATIO", "SHIFT_LOSER", "TRANSFER_HELPS"}
