@@ -5,7 +5,7 @@
 set -euo pipefail
 
 # fonts-wqy-microhei: the CJK glyphs of the glossary and the Chinese readings (small; fonts-noto-cjk is larger)
-packages=(chromium chromium-driver fonts-dejavu-core fonts-liberation fonts-wqy-microhei)
+packages=(chromium chromium-driver fonts-dejavu-core fonts-liberation fonts-wqy-microhei fonts-noto-color-emoji)
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
     # Not Debian/Ubuntu (macOS, Windows, other Linux): nothing to install from here.

@@ -20,3 +20,18 @@ def pytest_terminal_summary(terminalreporter):
         for name, seconds in sorted(NOTEBOOK_TIMES.items()):
             terminalreporter.write_line(f"{name:<34} {seconds:6.1f} s")
         terminalreporter.write_line(f"{'all notebooks':<34} {sum(NOTEBOOK_TIMES.values()):6.1f} s")
+
+# The course's notebooks: the English ones, then their Chinese twins (notebooks/zh/, same file names).
+ENGLISH_NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+CHINESE_NOTEBOOKS = sorted((ROOT / "notebooks" / "zh").glob("[0-9][0-9]_*.ipynb"))
+ALL_NOTEBOOKS = ENGLISH_NOTEBOOKS + CHINESE_NOTEBOOKS
+
+
+def notebook_id(path):
+    """'03_initialization' for an English notebook, 'zh-03_initialization' for its Chinese twin."""
+    return f"zh-{path.stem}" if path.parent.name == "zh" else path.stem
+
+
+def notebook_ref(path):
+    """The notebook's path below notebooks/ ('03_x.ipynb' or 'zh/03_x.ipynb'): what its badges open."""
+    return path.relative_to(ROOT / "notebooks").as_posix()

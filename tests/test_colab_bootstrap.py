@@ -12,12 +12,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import ALL_NOTEBOOKS, notebook_id
 
 from utils.course import BOOTSTRAP_CELL, COURSE_BRANCH, COURSE_REPO
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-IDS = [p.stem for p in NOTEBOOKS]
+NOTEBOOKS = ALL_NOTEBOOKS  # English and Chinese twins
+IDS = [notebook_id(p) for p in NOTEBOOKS]
 REPO_SLUG = COURSE_REPO.removeprefix("https://github.com/")
 FAKE_COLAB = ("import sys, types\n"
               "sys.modules['google'] = types.ModuleType('google')\n"
@@ -141,3 +142,24 @@ def test_readme_binder_badge_opens_jupyterlab_on_start_here():
     assert links, "README.md has no Binder link"
     wanted = f"https://mybinder.org/v2/gh/{REPO_SLUG}/{COURSE_BRANCH}?urlpath=lab/tree/notebooks/00_start_here.ipynb"
     assert wanted in links, f"README.md Binder link(s) {links} do not open JupyterLab on 00_start_here.ipynb"
+
+
+def test_without_colab_the_bootstrap_finds_utils_two_levels_up(tmp_path):
+    # notebooks/zh/ (the Chinese edition) sits two levels below the course folder.
+    course_dir = tmp_path / "course"
+    (course_dir / "notebooks" / "zh").mkdir(parents=True)
+    (course_dir / "utils").symlink_to(ROOT / "utils", target_is_directory=True)
+    result = run_python(BOOTSTRAP_CELL + SHOW_UTILS, cwd=course_dir / "notebooks" / "zh")
+    assert utils_location(result) == (ROOT / "utils" / "__init__.py").resolve()
+
+
+def test_opened_from_elsewhere_the_bootstrap_says_what_to_do(tmp_path):
+    elsewhere = tmp_path / "a" / "b" / "c"
+    elsewhere.mkdir(parents=True)
+    result = run_python(BOOTSTRAP_CELL, cwd=elsewhere)
+    assert result.returncode != 0
+    assert "StopIteration" not in result.stderr
+    assert "RuntimeError: The course's `utils` folder is not next to" in result.stderr
+    assert "COURSE_DIR" in result.stderr
+    with_dir = run_python(BOOTSTRAP_CELL + SHOW_UTILS, cwd=elsewhere, COURSE_DIR=str(ROOT))
+    assert utils_location(with_dir) == (ROOT / "utils" / "__init__.py").resolve()

@@ -1,13 +1,15 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from utils import course
+from utils import course, glossary
 
 
 def test_environment_report_lists_every_requirement_and_a_device():
     rows, device = course.environment_report()
     names = [r[0] for r in rows]
-    assert names == ["python", *course.REQUIRED]
+    assert names[:len(course.REQUIRED) + 1] == ["python", *[course.PIP_NAMES.get(n, n) for n in course.REQUIRED]]
     assert all(r[3] for r in rows), rows  # this test environment meets the course's minimums
     assert device.type in ("cpu", "cuda", "mps")
 
@@ -37,3 +39,100 @@ def test_widget_check_refuses_bad_settings():
         course.plot_widget_check(frequency=0)
     with pytest.raises(ValueError, match="damping"):
         course.plot_widget_check(damping=-1)
+
+
+def _row(rows, name):
+    return next(r for r in rows if r[0] == name)
+
+
+def test_report_checks_every_package_the_course_imports_and_what_breaks_real_setups():
+    rows, _ = course.environment_report()
+    names = [r[0] for r in rows]
+    assert names[:1] == ["python"] and "scikit-learn" in names
+    assert {"torch ↔ numpy", "mathtext", "widget front-end"} <= set(names)
+    assert all(r[3] for r in rows), rows  # this test environment works
+    assert all(r[4] for r in rows), "every row needs the command that fixes it"
+
+
+def test_ipywidgets_7_with_the_version_3_front_end_is_caught_with_a_fix(monkeypatch, capsys):
+    # ipywidgets 7.7.1 does not cap jupyterlab_widgets: pip pairs it with 3.x and JupyterLab 4 shows no controls.
+    monkeypatch.setattr(course, "_installed_version",
+                        lambda m: "7.7.1" if m == "ipywidgets" else course._distribution_version(
+                            {"sklearn": "scikit-learn"}.get(m, m)))
+    monkeypatch.setattr(course, "_distribution_version", lambda d: "3.0.15" if d == "jupyterlab_widgets" else "9.9")
+    rows, _ = course.environment_report()
+    assert not _row(rows, "widget front-end")[3]
+    assert _row(rows, "ipywidgets")[3]  # the kernel side alone is fine (Colab runs it)
+    assert not course.print_environment_report()
+    out = capsys.readouterr().out
+    assert "❌ widget front-end" in out and 'pip install -U "ipywidgets>=8"' in out
+    assert course._widget_frontend_ok("7.7.2", "1.1.11")[0] and course._widget_frontend_ok("8.1.5", "3.0.13")[0]
+    assert course._widget_frontend_ok("8.1.5", None)[0]  # Colab / VS Code: nothing to match
+
+
+def test_torch_built_for_numpy_1_under_numpy_2_is_caught_with_a_fix(monkeypatch, capsys):
+    import torch
+
+    def broken(_array):
+        raise RuntimeError("Numpy is not available")
+
+    monkeypatch.setattr(torch, "from_numpy", broken)
+    assert not course.print_environment_report()
+    out = capsys.readouterr().out
+    assert "❌ torch ↔ numpy" in out and "Numpy is not available" in out and 'pip install "numpy<2"' in out
+
+
+def test_matplotlib_without_the_mathtext_the_figures_use_is_caught(monkeypatch, capsys):
+    from matplotlib import mathtext
+
+    def old_parser(self, s, dpi=72, prop=None, *, antialiased=None):
+        raise ValueError(r"Unknown symbol: \text")
+
+    monkeypatch.setattr(mathtext.MathTextParser, "parse", old_parser)
+    assert not course.print_environment_report()
+    assert "❌ mathtext" in capsys.readouterr().out
+
+
+def test_an_old_version_is_caught_with_its_fix(monkeypatch, capsys):
+    real = course._installed_version
+    monkeypatch.setattr(course, "_installed_version", lambda m: "3.7.5" if m == "matplotlib" else real(m))
+    assert not course.print_environment_report()
+    out = capsys.readouterr().out
+    assert "❌ matplotlib" in out and 'pip install -U "matplotlib>=3.8"' in out
+
+
+BAD_INPUT_BASE = {"colab_url": lambda: dict(notebook="01_activation_functions.ipynb")}
+BAD_INPUT_ALLOW = {("colab_url", "notebook"): "any file name builds an address; the hygiene test checks the badges",
+                   ("binder_url", "notebook"): "any file name builds an address; the hygiene test checks the badges"}
+
+
+def _start_here_markdown():
+    import nbformat
+
+    nb = nbformat.read(Path(__file__).resolve().parents[1] / "notebooks" / "00_start_here.ipynb", as_version=4)
+    return "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+
+
+def test_start_here_shows_the_one_glossary_and_links_every_notebook():
+    text = _start_here_markdown()
+    assert glossary.markdown_table() in text, \
+        "00's glossary differs from utils.glossary: paste `print(glossary.markdown_table())` into its cell"
+    for name in course.NOTEBOOKS:
+        if not name.startswith("00"):
+            assert f"]({name})" in text, f"00's table of notebooks does not link {name}"
+
+
+def test_glossary_uses_the_corrected_and_the_d2l_terms():
+    assert glossary.chinese_for("running mean / running variance") == "滑动均值 / 滑动方差"
+    forms = {alt for _, _, alt, _ in glossary.TERMS}
+    assert {"批量规范化", "暂退法"} <= forms
+    english = " ".join(en for en, _, _, _ in glossary.TERMS)
+    for term in ("pre-activation", "fan-in", "gain", "orthant", "Hessian", "ill-conditioned", "curvature",
+                 "cross-entropy"):
+        assert term in english, f"the glossary lacks {term!r}"
+    with pytest.raises(ValueError, match="english must be one of"):
+        glossary.chinese_for("no such term")
+
+
+def test_the_seed_prediction_is_answered_by_running_it():
+    assert course.SEED_REPEATS.resolved_answer() == "exactly the same"

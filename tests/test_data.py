@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from utils.data import DATASETS, load_dataset, make_spirals, train_val_split
+from utils.data import DATASETS, load_dataset, make_circles, make_moons, make_spirals, train_val_split
 
 
 @pytest.mark.parametrize("name", [n for n in DATASETS if n != "digits"])
@@ -58,7 +58,7 @@ def test_spirals_are_not_linearly_separable():
 
 
 def test_unknown_data_set_is_named_in_the_error():
-    with pytest.raises(ValueError, match="'mnist'.*spirals"):
+    with pytest.raises(ValueError, match="name must be one of 'spirals'.*got 'mnist'"):
         load_dataset("mnist")
 
 
@@ -73,3 +73,38 @@ def test_negative_or_zero_size_is_refused(bad):
 def test_bad_split_fraction_is_refused():
     with pytest.raises(ValueError, match="val_fraction"):
         load_dataset("blobs", val_fraction=1.0)
+
+
+# The course-wide bad-input test (tests/test_bad_input.py) makes one valid call of each public function from these.
+BAD_INPUT_BASE = {
+    "train_val_split": lambda: dict(x=torch.ones(10, 2), y=torch.zeros(10, dtype=torch.int64)),
+    "load_dataset": lambda: dict(name="moons", n=40),
+}
+
+
+@pytest.mark.parametrize("maker", [make_spirals, make_moons, make_circles])
+def test_nan_noise_is_refused_not_turned_into_nan_data(maker):
+    with pytest.raises(ValueError, match="noise must be a finite number"):
+        maker(noise=float("nan"))
+    with pytest.raises(ValueError, match="noise must be a finite number"):
+        load_dataset("moons", noise=float("nan"))
+
+
+def test_seed_none_is_refused_everywhere_because_it_would_not_repeat():
+    for call in (lambda: make_moons(seed=None), lambda: load_dataset("moons", seed=None),
+                 lambda: train_val_split(torch.ones(8, 2), torch.zeros(8, dtype=torch.int64), seed=-1)):
+        with pytest.raises((TypeError, ValueError), match="seed"):
+            call()
+
+
+def test_a_device_that_is_not_here_is_named_not_a_torch_assertion():
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="device: device 'cuda' was asked for"):
+            load_dataset("moons", device="cuda")
+    with pytest.raises(ValueError, match="device must be one of"):
+        load_dataset("moons", device="tpu")
+
+
+def test_labels_of_the_wrong_shape_are_refused():
+    with pytest.raises(ValueError, match="y must be a 1-D tensor"):
+        train_val_split(torch.ones(8, 2), torch.zeros(8, 1, 1, dtype=torch.int64))

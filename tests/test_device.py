@@ -72,3 +72,7 @@ def test_one_cpu_thread_leaves_a_gpu_run_alone():
     before = torch.get_num_threads()
     with one_cpu_thread("cuda"):  # only the device's type is read; no GPU is needed for this
         assert torch.get_num_threads() == before
+
+
+BAD_INPUT_BASE = {"describe_device": lambda: dict(device="cpu")}
+# pick_device's `prefer=None` means "read $COURSE_DEVICE" and one_cpu_thread's `device=None` means "the CPU".

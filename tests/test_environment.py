@@ -18,6 +18,8 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
+from utils import course
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 LOCAL_MODULES = {"utils", "tools", "tests", "benchmarks", "conftest"}
@@ -128,6 +130,7 @@ def undeclared(imports, declared, allow_unknown=False):
 
 
 RUNTIME = read_requirements(ROOT / "requirements.txt")
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 TEST = read_requirements(ROOT / "requirements-test.txt")
 
 
@@ -159,15 +162,32 @@ def test_requirements_test_includes_the_runtime_requirements():
     assert not lacking, f"requirements-test.txt lacks {lacking} (start it with -r requirements.txt)"
 
 
-def test_ipywidgets_range_accepts_colab_7_7_and_current_8():
+def test_ipywidgets_range_admits_only_versions_whose_front_end_matches():
+    # 7.7.0 and 7.7.1 do not cap jupyterlab_widgets, so pip pairs them with 3.x and JupyterLab 4 shows no controls;
+    # 7.7.2 caps it below 3.  Colab's own 7.7.1 is not installed from this file (Colab brings its own front end) and
+    # is tested kernel-side in CI's Colab-like environment (.ci/colab-env.txt).
     req = RUNTIME.get("ipywidgets")
     assert req is not None, "requirements.txt must declare ipywidgets"
-    for version in ("7.7.1", "8.1.5"):
-        assert req.specifier.contains(version), f"{req} rejects ipywidgets {version} (Colab ships 7.7; use >=7.7)"
-    assert not req.specifier.contains("7.6.5"), f"{req} admits ipywidgets 7.6, which lacks what the course uses"
+    for version in ("7.7.2", "8.1.5"):
+        assert req.specifier.contains(version), f"{req} rejects ipywidgets {version}"
+    for version in ("7.6.5", "7.7.0", "7.7.1"):
+        assert not req.specifier.contains(version), f"{req} admits ipywidgets {version}, whose front end mismatches"
 
 
-@pytest.mark.parametrize("name, colab_version", [("torch", "2.5.1"), ("numpy", "1.26.4"), ("matplotlib", "3.8.0")])
+def test_floors_agree_with_the_environment_check_and_the_readme():
+    for module, minimum in course.REQUIRED.items():
+        name = course.PIP_NAMES.get(module, module)
+        req = RUNTIME[canonicalize_name(name)]
+        floor = next(s.version for s in req.specifier if s.operator == ">=")
+        if name != "ipywidgets":  # the kernel side works from 7.7.1 (Colab); installs need 7.7.2 (see above)
+            assert floor == minimum, f"requirements.txt says {req}, utils.course.REQUIRED says >= {minimum}"
+        assert f"{name} {floor}" in README.lower(), f"README does not state {name}'s floor ({name} {floor})"
+    requires = re.search(r'requires-python\s*=\s*"([^"]+)"', (ROOT / "pyproject.toml").read_text()).group(1)
+    assert requires == f">={course.PYTHON_MINIMUM}", \
+        f"pyproject says {requires}, utils.course says {course.PYTHON_MINIMUM}"
+
+
+@pytest.mark.parametrize("name, colab_version", [("torch", "2.11.0"), ("numpy", "2.1.3"), ("matplotlib", "3.10.0")])
 def test_declared_ranges_accept_what_colab_ships(name, colab_version):
     req = RUNTIME.get(name)
     assert req is not None, f"requirements.txt must declare {name}"

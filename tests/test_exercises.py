@@ -25,3 +25,7 @@ def test_check_close_names_an_unfilled_placeholder(placeholder, capsys):
     assert check_close(placeholder, 0.25, what="bound") is False
     out = capsys.readouterr().out
     assert "bound is still" in out and "placeholder" in out and "NaN" not in out
+
+
+BAD_INPUT_BASE = {"feedback": lambda: dict(ok=True, message_if_wrong="off"),
+                  "check_close": lambda: dict(answer=1.0, expected=1.0)}

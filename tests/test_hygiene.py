@@ -5,12 +5,15 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import ALL_NOTEBOOKS, ENGLISH_NOTEBOOKS, notebook_id, notebook_ref
 
 from utils import course
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-IDS = [p.stem for p in NOTEBOOKS]
+NOTEBOOKS = ALL_NOTEBOOKS  # the English notebooks and their Chinese twins
+IDS = [notebook_id(p) for p in NOTEBOOKS]
+HEADINGS = {"en": ("## Learning goals", "## Summary", "## Exercises", "## Further reading"),
+            "zh": ("## 学习目标", "## 小结", "## 练习", "## 延伸阅读")}
 ABSOLUTE_PATH = re.compile(r"(/home/|/Users/|/work/|/root/|/tmp/|[A-Z]:\\\\)")
 
 
@@ -26,7 +29,7 @@ def markdown(nb):
 
 def test_there_are_notebooks_and_each_is_listed_in_the_course():
     assert NOTEBOOKS, "no notebooks found"
-    for p in NOTEBOOKS:
+    for p in ENGLISH_NOTEBOOKS:
         assert p.name in course.NOTEBOOKS, f"{p.name} is missing from utils.course.NOTEBOOKS"
 
 
@@ -62,13 +65,14 @@ def test_title_badges_goals_summary(path):
     nb = load(path)
     first = nb.cells[0]
     assert first.cell_type == "markdown" and re.match(r"# \d\d · \S", first.source), "title must be '# NN · Title'"
-    assert course.colab_url(path.name) in first.source, "the Colab badge must point at this notebook"
-    assert course.binder_url(path.name) in first.source, "the Binder badge must open this notebook"
+    assert course.colab_url(notebook_ref(path)) in first.source, "the Colab badge must point at this notebook"
+    assert course.binder_url(notebook_ref(path)) in first.source, "the Binder badge must open this notebook"
     text = markdown(nb)
-    for heading in ("## Learning goals", "## Summary"):
+    goals, summary, exercises, reading = HEADINGS["zh" if path.parent.name == "zh" else "en"]
+    for heading in (goals, summary):
         assert heading in text, f"missing section {heading!r}"
     if path.name != "00_start_here.ipynb":
-        for heading in ("## Exercises", "## Further reading"):
+        for heading in (exercises, reading):
             assert heading in text, f"missing section {heading!r}"
         assert "<details>" in text, "exercise solutions should be hidden in <details>"
 

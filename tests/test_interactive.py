@@ -105,3 +105,35 @@ def test_content_overflow_is_zero_inside_and_measured_outside():
     assert content_overflow_px(fig) == 0.0
     fig.text(0.98, 0.5, "a label that runs past the right edge")
     assert content_overflow_px(fig) > 50
+
+
+def _line(a=1.0):
+    fig, ax = new_figure()
+    ax.plot([0, 1], [0, a])
+    return fig
+
+
+BAD_INPUT_BASE = {
+    "figure_png": lambda: dict(fig=_line()),
+    "content_overflow_px": lambda: dict(fig=_line()),
+    "InteractiveView": lambda: dict(plot_fn=_line, controls={"a": widgets.FloatSlider(value=1.0)}),
+    "interactive_view": lambda: dict(plot_fn=_line),
+    "slider": lambda: dict(value=0.5, min=0.0, max=1.0, step=0.1, description="a"),
+    "int_slider": lambda: dict(value=2, min=1, max=5, description="n"),
+    "log_slider": lambda: dict(value=0.1, min_exp=-3, max_exp=0, description="lr"),
+    "dropdown": lambda: dict(options=["a", "b"], value="a", description="pick"),
+}
+BAD_INPUT_ALLOW = {("int_slider", "description"): "any text is a label",
+                   ("slider", "readout_format"): "a format string, checked by ipywidgets itself"}
+
+
+def test_slider_settings_out_of_range_are_refused_by_name():
+    with pytest.raises(ValueError, match="value must lie in"):
+        slider(2.0, 0.0, 1.0, 0.1, "a")
+    with pytest.raises(ValueError, match="max must be > min"):
+        slider(0.5, 1.0, 0.0, 0.1, "a")
+    with pytest.raises(ValueError, match="value must be one of"):
+        dropdown(["a", "b"], "c", "pick")
+BAD_INPUT_ALLOW.update({("int_slider", "max", "10**9"): "a large but valid integer range",
+                        ("log_slider", "max_exp", "2.5"): "fractional exponents are valid",
+                        ("log_slider", "min_exp", "2.5"): "fractional exponents are valid"})

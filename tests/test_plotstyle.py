@@ -76,5 +76,23 @@ def test_light_log_axis_labels_a_few_powers_of_ten_without_minor_ticks():
     labels = [t.get_text() for t, v in zip(ax.get_yticklabels(), ax.get_yticks()) if lo <= v <= hi]
     assert 2 <= len(labels) <= 7 and all("$" not in t for t in labels), labels  # no mathtext
     assert all(t == "1" or t.startswith("10") for t in labels), labels
-    with pytest.raises(ValueError, match="axis must be 'x' or 'y'"):
+    with pytest.raises(ValueError, match="axis must be one of 'x', 'y'"):
         light_log_axis(ax, axis="z")
+
+
+def _axes():
+    return new_figure()[1]
+
+
+BAD_INPUT_BASE = {
+    "hist_counts": lambda: dict(values=np.arange(10.0)),
+    "draw_hist": lambda: dict(ax=_axes(), counts=np.ones(3), edges=np.arange(4.0)),
+    "update_hist": lambda: dict(artist=_axes().stairs(np.ones(3), np.arange(4.0)), counts=np.ones(3),
+                                edges=np.arange(4.0)),
+    "power_of_ten_label": lambda: dict(value=100.0),
+    "light_log_axis": lambda: dict(ax=_axes()),
+}
+# A log axis's tick labeller is called by matplotlib with any tick value; it answers "" for the ones it does not label.
+BAD_INPUT_ALLOW = {("power_of_ten_label", "value"): "matplotlib calls it with every tick value, NaN included"}
+BAD_INPUT_ALLOW.update({("hist_counts", "values", "NaN inside"): "documented: NaN and ±inf are dropped",
+                        ("hist_counts", "values", "extra dimension"): "documented: values of any shape"})

@@ -70,3 +70,8 @@ def test_the_static_site_keeps_the_question_and_the_hidden_answer():
         nbformat.v4.new_output("display_data", data=bundle)])])
     data = site.prepare_for_reading(nb).cells[0].outputs[0]["data"]
     assert list(data) == ["text/html"] and "Which is largest?" in data["text/html"] and "<details>" in data["text/html"]
+
+
+BAD_INPUT_BASE = {"judge": lambda: dict(prediction=CHOICE, guess="a"), "ask": lambda: dict(prediction=CHOICE)}
+BAD_INPUT_ALLOW = {("judge", "guess"): "any guess is a learner's answer, judged rather than refused",
+                   ("judge", "answer"): "the resolved answer, passed by the widget"}

@@ -51,3 +51,6 @@ def test_out_of_range_seed_is_refused(bad):
 def test_non_integer_seed_is_a_type_error(bad):
     with pytest.raises(TypeError):
         seed_everything(bad)
+
+
+BAD_INPUT_BASE = {"rng": lambda: dict(seed=0), "torch_generator": lambda: dict(seed=0)}

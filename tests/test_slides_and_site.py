@@ -8,13 +8,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import ALL_NOTEBOOKS, notebook_id
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from tools import site, slides
 from utils.course import BOOTSTRAP_CELL
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = ALL_NOTEBOOKS  # English and Chinese twins
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
 
@@ -108,7 +109,7 @@ def test_every_notebook_builds_as_static_slides(tmp_path):
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
         slides.stamp(nb)
-        copies.append(tmp_path / path.name)
+        copies.append(tmp_path / f"{notebook_id(path)}.ipynb")
         nbformat.write(nb, copies[-1])
     result = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "slides", "--log-level=WARN",
                              *map(str, copies)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
@@ -179,3 +180,25 @@ def test_site_links_only_rewrite_relative_notebook_links():
     text = site.prepare_for_reading(nb).cells[0].source
     assert "](02_zero_centering.html#goals)" in text
     assert re.search(r"blob/main/notebooks/02_zero_centering\.ipynb\)", text)
+
+
+def test_site_has_both_languages_with_a_switch_between_a_page_and_its_twin(tmp_path):
+    course = tmp_path / "course"
+    shutil.copytree(ROOT / "utils", course / "utils", ignore=shutil.ignore_patterns("__pycache__"))
+    en = lesson([new_markdown_cell("# 09 · Tiny lesson\n\nNext: [10](10_next.ipynb)."), new_code_cell(BOOTSTRAP_CELL),
+                 new_code_cell("print('answer', 6 * 7)")])
+    zh = lesson([new_markdown_cell("# 09 · 小课\n\n下一讲：[10](../10_next.ipynb)。"), new_code_cell(BOOTSTRAP_CELL),
+                 new_code_cell("print('answer', 6 * 7)")])
+    (course / "notebooks" / "zh").mkdir(parents=True)
+    nbformat.write(en, course / "notebooks" / "09_tiny.ipynb")
+    nbformat.write(zh, course / "notebooks" / "zh" / "09_tiny.ipynb")
+    out = tmp_path / "site"
+    pages = site.build_site(site.course_notebooks(course), out, log=lambda msg: None)
+    assert pages == [out / "09_tiny.html", out / "zh" / "09_tiny.html", out / "index.html"]
+    en_page = (out / "09_tiny.html").read_text(encoding="utf-8")
+    zh_page = (out / "zh" / "09_tiny.html").read_text(encoding="utf-8")
+    assert "<a href='zh/09_tiny.html'>中文</a>" in en_page and "<a href='../09_tiny.html'>English</a>" in zh_page
+    assert "answer 42" in zh_page and "小课" in zh_page
+    assert 'href="../10_next.html"' in zh_page, "a twin's link to an English notebook points at its page"
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "href='zh/09_tiny.html'" in index

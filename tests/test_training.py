@@ -80,3 +80,33 @@ def test_training_runs_on_one_cpu_thread_and_restores_the_count():
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def _tiny():
+    return make_mlp([2, 8, 2])
+
+
+BAD_INPUT_BASE = {
+    "make_mlp": lambda: dict(sizes=[2, 8, 2]),
+    "train": lambda: dict(model=_tiny(), data=load_dataset("moons", n=40), steps=5),
+    "make_optimizer": lambda: dict(model=_tiny()),
+    "evaluate": lambda: dict(model=_tiny(), x=torch.ones(4, 2), y=torch.zeros(4, dtype=torch.int64)),
+    "accuracy": lambda: dict(model=_tiny(), x=torch.ones(4, 2), y=torch.zeros(4, dtype=torch.int64)),
+}
+BAD_INPUT_ALLOW = {("train", "batch_size", "None"): "None means the whole training set in every step"}
+
+
+@pytest.mark.parametrize("lr", [float("nan"), float("inf"), 0.0, -0.1])
+def test_a_nan_or_non_positive_learning_rate_is_refused_before_training(lr):
+    with pytest.raises(ValueError, match="lr must be"):
+        train(_tiny(), load_dataset("moons"), steps=50, lr=lr)
+
+
+def test_fractional_widths_are_refused_by_name():
+    with pytest.raises(TypeError, match=r"sizes\[1\] must be a whole number, got 8.5"):
+        make_mlp([2, 8.5, 2])
+
+
+def test_a_device_that_is_not_here_is_named():
+    with pytest.raises(ValueError, match="device must be one of"):
+        train(_tiny(), load_dataset("moons"), steps=5, device="tpu")

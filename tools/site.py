@@ -7,6 +7,7 @@ Each notebook is executed top to bottom in a fresh kernel (a cell error stops th
 its default setting.  Interactive controls cannot work without a kernel: their output is replaced by a short
 note saying so.  The Colab set-up cell, which does nothing outside Colab, is left out.  Links between notebooks
 (`02_zero_centering.ipynb`) are pointed at the matching pages.  `index.html` lists the notebooks in order.
+The Chinese twins (notebooks/zh/) become pages under zh/, and a page and its twin link to each other.
 """
 
 import argparse
@@ -25,13 +26,31 @@ WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 WIDGET_NOTE = ("<p style='border-left:4px solid #0072B2;padding:0.3em 0.8em;color:#333;background:#f4f8fb'>"
                "Interactive controls appear here when the notebook runs in Jupyter, Colab or Binder; "
                "the figure below shows the default setting.</p>")
-# A relative link to another notebook of the course, e.g. "](02_zero_centering.ipynb)" or "](./02_x.ipynb#sec)".
-NOTEBOOK_LINK = re.compile(r"\]\((\./)?(\d\d_[A-Za-z0-9_\-]+)\.ipynb(#[^)]*)?\)")
+# A relative link to another notebook of the course, e.g. "](02_zero_centering.ipynb)", "](./02_x.ipynb#sec)" or,
+# from a Chinese twin, "](../02_x.ipynb)".
+NOTEBOOK_LINK = re.compile(r"\]\((\./|\.\./)?(\d\d_[A-Za-z0-9_\-]+)\.ipynb(#[^)]*)?\)")
+SWITCH_STYLE = "text-align:right;padding:0.4em 1em;font-family:system-ui,sans-serif"
 
 
 def course_notebooks(root=ROOT):
-    """The course notebooks in order: notebooks/NN_*.ipynb under `root`."""
-    return sorted((Path(root) / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    """The course notebooks in order: notebooks/NN_*.ipynb under `root`, then their Chinese twins (notebooks/zh/)."""
+    notebooks = Path(root) / "notebooks"
+    return sorted(notebooks.glob("[0-9][0-9]_*.ipynb")) + sorted((notebooks / "zh").glob("[0-9][0-9]_*.ipynb"))
+
+
+def is_twin(path):
+    """True for a Chinese twin (a notebook in notebooks/zh/)."""
+    return Path(path).parent.name == "zh"
+
+
+def language_switch(path):
+    """The link from a page to its twin in the other language ('' when there is none)."""
+    path = Path(path)
+    if is_twin(path):
+        return f"<div style='{SWITCH_STYLE}'><a href='../{path.stem}.html'>English</a> · 中文</div>"
+    if (path.parent / "zh" / path.name).is_file():
+        return f"<div style='{SWITCH_STYLE}'>English · <a href='zh/{path.stem}.html'>中文</a></div>"
+    return ""
 
 
 def notebook_title(nb, fallback):
@@ -61,7 +80,8 @@ def prepare_for_reading(nb):
     nb.cells = [c for c in nb.cells if not (c.cell_type == "code" and c.source.strip() == BOOTSTRAP_CELL.strip())]
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            cell.source = NOTEBOOK_LINK.sub(lambda m: f"]({m.group(2)}.html{m.group(3) or ''})", cell.source)
+            cell.source = NOTEBOOK_LINK.sub(lambda m: f"]({m.group(1) if m.group(1) == '../' else ''}"
+                                                      f"{m.group(2)}.html{m.group(3) or ''})", cell.source)
         for out in cell.get("outputs", []):
             data = out.get("data", {})
             if WIDGET_MIME in data:  # a widget's own static fallback (e.g. a prediction) is kept; else the note
@@ -134,10 +154,16 @@ def build_site(notebooks=None, out_dir=DEFAULT_OUT, run=True, timeout=600, log=p
                 execute(nb, path.resolve().parent, timeout=timeout)
             except Exception as exc:
                 raise RuntimeError(f"{path.name} failed while executing; the site was not built:\n{exc}") from None
-        page = out_dir / f"{path.stem}.html"
-        page.write_text(to_html(prepare_for_reading(nb)), encoding="utf-8")
+        page = out_dir / ("zh" if is_twin(path) else "") / f"{path.stem}.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        body = to_html(prepare_for_reading(nb))
+        switch = language_switch(path)
+        if switch:
+            body = re.sub(r"(<body[^>]*>)", lambda m, link=switch: m.group(1) + link, body, count=1)
+        page.write_text(body, encoding="utf-8")
         written.append(page)
-        entries.append((page.name, notebook_title(nb, path.stem), DESCRIPTIONS.get(path.name, "")))
+        entries.append((page.relative_to(out_dir).as_posix(), notebook_title(nb, path.stem),
+                        "中文版" if is_twin(path) else DESCRIPTIONS.get(path.name, "")))
         log(f"{page}  ({time.perf_counter() - start:.1f} s)")
     index = out_dir / "index.html"
     index.write_text(index_page(entries), encoding="utf-8")

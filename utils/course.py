@@ -39,14 +39,36 @@ if "google.colab" in sys.modules:
     if not os.path.isdir(os.path.join(root, "utils")):
         print(f"Colab detected: fetching the course from {COURSE_REPO} into {root} ...")
         subprocess.run(["git", "clone", "--quiet", "--depth", "1", COURSE_REPO, root], check=True)
-else:
-    root = next(p for p in (os.getcwd(), os.path.dirname(os.getcwd()))
-                if os.path.isdir(os.path.join(p, "utils")))
+else:  # the course folder: here, or one or two levels up (notebooks/, notebooks/zh/), or $COURSE_DIR
+    here = os.getcwd()
+    places = [os.environ.get("COURSE_DIR", ""), here, os.path.dirname(here), os.path.dirname(os.path.dirname(here))]
+    root = next((p for p in places if p and os.path.isdir(os.path.join(p, "utils"))), None)
+    if root is None:
+        raise RuntimeError(f"The course's `utils` folder is not next to {here}. Open the notebook from the course "
+                           "folder (start `jupyter lab` in the repository), or set COURSE_DIR to that folder.")
 if root not in sys.path:
     sys.path.insert(0, root)'''
 
 
-REQUIRED = {"torch": "2.2", "numpy": "1.24", "matplotlib": "3.7", "ipywidgets": "7.7"}
+# The oldest versions the course is known to work with (README, "Which versions"); requirements.txt says the same.
+REQUIRED = {"torch": "2.6", "numpy": "1.24", "matplotlib": "3.8", "ipywidgets": "7.7.1", "sklearn": "1.2"}
+PYTHON_MINIMUM = "3.10"
+CPU_TORCH = "pip install torch --extra-index-url https://download.pytorch.org/whl/cpu"
+# The command that fixes each row of the report when it fails.
+FIXES = {
+    "python": f"install Python {PYTHON_MINIMUM} or newer (python.org, or your package manager), then make a new "
+              "virtual environment and follow the README's install line",
+    "torch": CPU_TORCH + "   (or the command for your CUDA version from pytorch.org)",
+    "numpy": 'pip install -U "numpy>=1.24"',
+    "matplotlib": 'pip install -U "matplotlib>=3.8"',
+    "ipywidgets": 'pip install -U "ipywidgets>=8"   (then restart Jupyter)',
+    "sklearn": "pip install -U scikit-learn",
+    "torch ↔ numpy": 'pip install "numpy<2"   (this torch was built for NumPy 1; or upgrade torch: ' + CPU_TORCH + ")",
+    "widget front-end": 'pip install -U "ipywidgets>=8" "jupyterlab_widgets>=3"   (then restart JupyterLab)',
+    "mathtext": 'pip install -U "matplotlib>=3.8"',
+}
+# Names as pip knows them (scikit-learn is imported as sklearn).
+PIP_NAMES = {"sklearn": "scikit-learn"}
 
 
 def _version_tuple(text):
@@ -57,36 +79,100 @@ def _version_tuple(text):
     return tuple(parts)
 
 
-def environment_report():
-    """The versions the course depends on, whether each is new enough, and the device experiments will use.
-
-    Returns a list of (name, version, minimum, ok) rows, and the device.
-    """
+def _installed_version(module):
+    """The version of an importable module, or None when it is missing or fails to import."""
     import importlib
+
+    try:
+        return importlib.import_module(module).__version__
+    except Exception:  # noqa: BLE001 - a broken install counts as missing
+        return None
+
+
+def _distribution_version(dist):
+    """The installed version of a pip distribution (no import), or None."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _torch_numpy_ok():
+    """(ok, detail): tensors and arrays convert both ways (fails when torch was built for another NumPy major)."""
+    try:
+        import numpy as np
+        import torch
+
+        back = torch.from_numpy(np.arange(3.0)).mul(2).numpy()
+        ok = back.tolist() == [0.0, 2.0, 4.0]
+        return ok, "round trip works" if ok else f"round trip gave {back!r}"
+    except Exception as exc:  # noqa: BLE001 - any failure here is the finding
+        return False, f"{type(exc).__name__}: {exc}"[:60]
+
+
+def _mathtext_ok():
+    """(ok, detail): matplotlib's mathtext parses what the course's figures write (\\text{…} needs 3.8)."""
+    try:
+        from matplotlib.mathtext import MathTextParser
+
+        MathTextParser("path").parse(r"$\text{ReLU}(x) = \max(0, x),\ \sigma'(x) \leq \frac{1}{4}$", dpi=72)
+        return True, "parses the course's formulas"
+    except Exception as exc:  # noqa: BLE001
+        return False, f"{type(exc).__name__}: {exc}"[:60]
+
+
+def _widget_frontend_ok(ipywidgets_version, frontend_version):
+    """(ok, detail): the kernel's ipywidgets and JupyterLab's widget extension speak the same protocol.
+
+    ipywidgets 7 talks to jupyterlab_widgets 1.x, ipywidgets 8 to 3.x.  ipywidgets 7.7.0/7.7.1 do not cap the front
+    end, so pip pairs them with 3.x and JupyterLab shows "Failed to load model class 'VBoxModel'" instead of controls.
+    Where jupyterlab_widgets is not installed (Colab, VS Code bring their own front end) there is nothing to match.
+    """
+    if frontend_version is None or ipywidgets_version is None:
+        return True, "no JupyterLab widget extension here (Colab/VS Code bring their own)"
+    kernel_major, frontend_major = _version_tuple(ipywidgets_version)[0], _version_tuple(frontend_version)[0]
+    ok = (kernel_major >= 8) == (frontend_major >= 3)
+    return ok, f"jupyterlab_widgets {frontend_version} with ipywidgets {ipywidgets_version}"
+
+
+def environment_report():
+    """What the course needs, whether each is here and works, and the device experiments will use.
+
+    Returns a list of rows (name, what was found, what is needed or "", ok, the command that fixes it) and the device.
+    Beyond versions it checks what has broken real set-ups: torch ↔ NumPy conversion, the JupyterLab widget
+    front end matching the kernel's ipywidgets, and the mathtext the figures use.
+    """
     import platform
 
     from utils.device import pick_device
 
-    rows = [("python", platform.python_version(), "3.9", _version_tuple(platform.python_version()) >= (3, 9))]
+    py = platform.python_version()
+    rows = [("python", py, f">= {PYTHON_MINIMUM}", _version_tuple(py) >= _version_tuple(PYTHON_MINIMUM),
+             FIXES["python"])]
+    versions = {}
     for name, minimum in REQUIRED.items():
-        try:
-            version = importlib.import_module(name).__version__
-        except ImportError:
-            rows.append((name, "missing", minimum, False))
-            continue
-        rows.append((name, version, minimum, _version_tuple(version) >= _version_tuple(minimum)))
+        version = versions[name] = _installed_version(name)
+        ok = version is not None and _version_tuple(version) >= _version_tuple(minimum)
+        rows.append((PIP_NAMES.get(name, name), version or "missing", f">= {minimum}", ok, FIXES[name]))
+    checks = [("torch ↔ numpy", _torch_numpy_ok()), ("mathtext", _mathtext_ok()),
+              ("widget front-end", _widget_frontend_ok(versions["ipywidgets"],
+                                                       _distribution_version("jupyterlab_widgets")))]
+    for name, (ok, detail) in checks:
+        rows.append((name, detail, "", ok, FIXES[name]))
     return rows, pick_device(verbose=False)
 
 
 def print_environment_report():
-    """Print `environment_report()` as a table; returns True when every requirement is met."""
-    from utils.device import describe_device
-
-    rows, device = environment_report()
+    """Print `environment_report()` as a table, with the fixing command under each ❌ row; returns True when all is
+    well.  (The device line is printed by `pick_device()` in the set-up cell, so it is not repeated here.)"""
+    rows, _ = environment_report()
     width = max(len(r[0]) for r in rows)
-    for name, version, minimum, ok in rows:
-        print(f"{'✅' if ok else '❌'} {name:<{width}}  {version:<14} (needs >= {minimum})")
-    print(f"Experiments will run on: {describe_device(device)}")
+    for name, found, needed, ok, fix in rows:
+        print(f"{'✅' if ok else '❌'} {name:<{width}}  {found:<16}" + (f" (needs {needed})" if needed else ""))
+        if not ok:
+            print(f"   {'':<{width}}  fix: {fix}")
     return all(r[3] for r in rows)
 
 
@@ -97,12 +183,11 @@ def plot_widget_check(frequency=1.0, damping=0.2, fig=None):
     """
     import numpy as np
 
+    from utils import validation as check
     from utils.plotstyle import new_figure
 
-    if frequency <= 0:
-        raise ValueError(f"frequency must be > 0 Hz, got {frequency}")
-    if damping < 0:
-        raise ValueError(f"damping must be >= 0 per second, got {damping}")
+    frequency = check.finite_number("frequency", frequency, low=0, low_open=True, high=50)
+    damping = check.finite_number("damping", damping, low=0, high=50)
     t = np.linspace(0, 5, 500)
     y = np.exp(-damping * t) * np.sin(2 * np.pi * frequency * t)
     title = f"{frequency:.1f} Hz, damping {damping:.2f}/s: move a slider and this redraws"
@@ -119,3 +204,35 @@ def plot_widget_check(frequency=1.0, damping=0.2, fig=None):
 
 VIEW_SWEEPS = {"plot_widget_check": [{"frequency": f, "damping": d}
                                      for f in (0.2, 1.0, 3.0) for d in (0.0, 0.5, 1.0)]}
+
+
+__all__ = ["COURSE_REPO", "COURSE_BRANCH", "NOTEBOOKS", "BOOTSTRAP_CELL", "REQUIRED", "PYTHON_MINIMUM", "FIXES",
+           "colab_url", "binder_url", "environment_report", "print_environment_report", "plot_widget_check"]
+
+
+def _same_seed_verdict():
+    """How two draws after the same seed compare ('exactly the same' is what seed_everything guarantees)."""
+    import torch
+
+    from utils.seeding import seed_everything
+
+    seed_everything(0)
+    first = torch.randn(4)
+    seed_everything(0)
+    return "exactly the same" if torch.equal(first, torch.randn(4)) else "different"
+
+
+def _seed_prediction():
+    from utils.predictions import Prediction
+
+    return Prediction(
+        question="You seed with 0 and draw four random numbers, then seed with 0 again and draw four more. "
+                 "How do the two draws compare?",
+        options=("exactly the same", "the same to a few decimals", "different"),
+        answer=_same_seed_verdict,
+        why="A seed fixes the generator's state, and the state decides every number it produces, to the last bit "
+            "(on the same machine and software). Different hardware may change the last digits.")
+
+
+SEED_REPEATS = _seed_prediction()
+__all__ += ["SEED_REPEATS"]

@@ -1,4 +1,8 @@
-"""Small data sets that need no network: synthetic 2-D sets and scikit-learn's 8x8 digits, as tensors."""
+"""Small data sets that need no network: synthetic 2-D sets and scikit-learn's 8x8 digits, as tensors.
+
+Public: load_dataset (what the notebooks call), the four 2-D generators make_spirals, make_moons, make_circles,
+make_blobs, load_digits_arrays, train_val_split, and the Split they return.
+"""
 
 import importlib.util
 import math
@@ -7,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
+from utils import validation as check
 
 DATASETS = ("spirals", "moons", "blobs", "circles", "digits")
 
@@ -42,11 +48,18 @@ class Split:
                 f"{self.n_classes} classes)")
 
 
-def _check_size(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+MAX_EXAMPLES = 200_000  # a 2-D set this large takes well under a second to make; larger ones only cost time
+MAX_CLASSES = 50
+
+
+_TWO = object()  # the generators without a `classes` argument make two classes
+
+
+def _check_common(n, seed, classes=_TWO):
+    """Validate the arguments the 2-D generators share; returns (n, seed, classes)."""
+    classes = 2 if classes is _TWO else check.size("classes", classes, high=MAX_CLASSES, low=2)
+    n_minimum = classes
+    return (check.size("n", n, high=MAX_EXAMPLES, low=n_minimum), check.seed_value("seed", seed), classes)
 
 
 def make_spirals(n=400, classes=2, noise=0.2, turns=1.5, seed=0):
@@ -54,10 +67,9 @@ def make_spirals(n=400, classes=2, noise=0.2, turns=1.5, seed=0):
 
     Returns x (n, 2) float32 and y (n,) int64.  noise: std of Gaussian jitter.
     """
-    _check_size("n", n, minimum=classes)
-    _check_size("classes", classes, minimum=2)
-    if noise < 0:
-        raise ValueError(f"noise must be >= 0, got {noise}")
+    n, seed, classes = _check_common(n, seed, classes=classes)
+    noise = check.finite_number("noise", noise, low=0)
+    turns = check.finite_number("turns", turns, low=0, low_open=True, high=20)
     g = np.random.default_rng(seed)
     y = np.arange(n) % classes
     r = g.uniform(0.15, 1.0, size=n)
@@ -69,9 +81,8 @@ def make_spirals(n=400, classes=2, noise=0.2, turns=1.5, seed=0):
 
 def make_moons(n=400, noise=0.15, seed=0):
     """Two interleaving half circles.  Returns x (n, 2) float32, y (n,) int64."""
-    _check_size("n", n, minimum=2)
-    if noise < 0:
-        raise ValueError(f"noise must be >= 0, got {noise}")
+    n, seed, _ = _check_common(n, seed)
+    noise = check.finite_number("noise", noise, low=0)
     g = np.random.default_rng(seed)
     y = np.arange(n) % 2
     t = g.uniform(0, math.pi, size=n)
@@ -83,10 +94,13 @@ def make_moons(n=400, noise=0.15, seed=0):
 
 
 def make_circles(n=400, noise=0.08, factor=0.5, seed=0):
-    """A disc inside a ring (class 1 inside).  Returns x (n, 2) float32, y (n,) int64."""
-    _check_size("n", n, minimum=2)
-    if noise < 0:
-        raise ValueError(f"noise must be >= 0, got {noise}")
+    """A small ring inside a larger ring (class 1 is the inner ring, radius `factor`), both blurred by Gaussian noise.
+
+    Returns x (n, 2) float32, y (n,) int64.
+    """
+    n, seed, _ = _check_common(n, seed)
+    noise = check.finite_number("noise", noise, low=0)
+    factor = check.finite_number("factor", factor, low=0, high=1, low_open=True, high_open=True)
     g = np.random.default_rng(seed)
     y = np.arange(n) % 2
     t = g.uniform(0, 2 * math.pi, size=n)
@@ -97,10 +111,8 @@ def make_circles(n=400, noise=0.08, factor=0.5, seed=0):
 
 def make_blobs(n=400, classes=3, spread=0.5, seed=0):
     """Gaussian clusters with centres on a circle of radius 2.  Returns x (n, 2), y (n,)."""
-    _check_size("n", n, minimum=classes)
-    _check_size("classes", classes, minimum=2)
-    if spread <= 0:
-        raise ValueError(f"spread must be > 0, got {spread}")
+    n, seed, classes = _check_common(n, seed, classes=classes)
+    spread = check.finite_number("spread", spread, low=0, low_open=True)
     g = np.random.default_rng(seed)
     y = np.arange(n) % classes
     angles = 2 * math.pi * np.arange(classes) / classes
@@ -139,9 +151,18 @@ def load_digits_arrays():
 
 
 def train_val_split(x, y, val_fraction=0.25, seed=0):
-    """Shuffle (seeded) and split tensors into train and validation parts."""
-    if not 0 < val_fraction < 1:
-        raise ValueError(f"val_fraction must be strictly between 0 and 1, got {val_fraction}")
+    """Shuffle (seeded) and split tensors into train and validation parts.
+
+    x: (n, d) float tensor; y: (n,) integer labels.  Returns x_train, y_train, x_val, y_val.
+    """
+    val_fraction = check.finite_number("val_fraction", val_fraction, low=0, high=1, low_open=True, high_open=True)
+    seed = check.seed_value("seed", seed)
+    if not isinstance(x, torch.Tensor) or x.ndim < 2:
+        raise TypeError(f"x must be a tensor of shape (n, features...), got {type(x).__name__} "
+                        f"{tuple(getattr(x, 'shape', ()))}")
+    if not isinstance(y, torch.Tensor) or y.ndim != 1:
+        raise ValueError(f"y must be a 1-D tensor of labels, got shape {tuple(getattr(y, 'shape', ()))}")
+    check.tensor("x", x)
     if len(x) != len(y):
         raise ValueError(f"x and y have different lengths: {len(x)} vs {len(y)}")
     n = len(x)
@@ -162,11 +183,12 @@ def load_dataset(name, n=None, val_fraction=0.25, noise=None, seed=0, device="cp
     noise: the 2-D sets' noise level (their default if None).
     Returns a `Split` with tensors on `device`.
     """
-    if not isinstance(name, str) or name not in DATASETS:
-        raise ValueError(f"unknown data set {name!r}; expected one of {DATASETS}")
+    check.one_of("name", name, DATASETS)
     if n is not None:
-        _check_size("n", n, minimum=4)
-    extra = {} if noise is None else {"noise": noise}
+        n = check.size("n", n, high=MAX_EXAMPLES, low=4)
+    seed = check.seed_value("seed", seed)
+    device = check.device_value("device", device)
+    extra = {} if noise is None else {"noise": check.finite_number("noise", noise, low=0)}
     image_shape = None
     if name == "digits":
         images, y = load_digits_arrays()
@@ -184,3 +206,7 @@ def load_dataset(name, n=None, val_fraction=0.25, noise=None, seed=0, device="cp
     split = Split(*train_val_split(x, y, val_fraction, seed), name=name, n_classes=classes,
                   image_shape=image_shape)
     return split.to(device)
+
+
+__all__ = ["DATASETS", "Split", "load_dataset", "make_spirals", "make_moons", "make_circles", "make_blobs",
+           "load_digits_arrays", "train_val_split"]

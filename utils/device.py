@@ -30,9 +30,11 @@ def pick_device(prefer=None, verbose=True):
     falling back, so a forced choice is never ignored.
     verbose: print one line saying what was picked and why.
     """
-    source = "argument"
+    source = "prefer"
     if prefer is None:
         prefer, source = os.environ.get(ENV_VAR, "auto"), f"${ENV_VAR}"
+    if not isinstance(verbose, bool):
+        raise TypeError(f"verbose must be True or False, got {verbose!r}")
     if not isinstance(prefer, str):
         raise TypeError(f"prefer must be a device name (one of {KNOWN}), got {prefer!r}")
     name = prefer.strip().lower()
@@ -54,7 +56,12 @@ def pick_device(prefer=None, verbose=True):
 
 def describe_device(device):
     """A short human-readable description, e.g. 'cuda (NVIDIA H100)' or 'cpu (2 threads)'."""
-    device = torch.device(device)
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(f"device must be a device name or a torch.device, got {device!r}")
+    try:
+        device = torch.device(device)
+    except RuntimeError as exc:
+        raise ValueError(f"device {device!r} is not a device torch knows: {exc}") from None
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
     if device.type == "cpu":
@@ -62,16 +69,30 @@ def describe_device(device):
     return device.type
 
 
-@contextlib.contextmanager
 def one_cpu_thread(device=None):
     """Run the enclosed PyTorch work on one CPU thread, and restore the thread count afterwards.
 
     The course's nets are tiny (a few layers of at most a few hundred units): for them, starting and synchronising
     CPU worker threads costs more than it saves, and on a busy 2-core machine spinning threads made training loops
     several times slower.  `device`: where the work runs; for a GPU device nothing changes.
-    Use as `with one_cpu_thread(): ...` or as a decorator `@one_cpu_thread()`.
+    Use as `with one_cpu_thread(): ...` or as a decorator `@one_cpu_thread()`.  Only the device's type is read (the
+    device need not be present: the callers check that).
     """
-    if device is not None and torch.device(device).type != "cpu":
+    if device is not None:
+        if not isinstance(device, (str, torch.device)):
+            raise TypeError(f"device must be a device name or a torch.device, got {device!r}")
+        try:
+            device = torch.device(device)
+        except RuntimeError:
+            raise ValueError(f"device must be one of {KNOWN[1:]} (optionally 'cuda:0'), got {device!r}") from None
+        if device.type not in KNOWN:
+            raise ValueError(f"device must be one of {KNOWN[1:]} (optionally 'cuda:0'), got {str(device)!r}")
+    return _one_cpu_thread(device)
+
+
+@contextlib.contextmanager
+def _one_cpu_thread(device):
+    if device is not None and device.type != "cpu":
         yield
         return
     before = torch.get_num_threads()
@@ -80,3 +101,6 @@ def one_cpu_thread(device=None):
         yield
     finally:
         torch.set_num_threads(before)
+
+
+__all__ = ["ENV_VAR", "KNOWN", "pick_device", "describe_device", "one_cpu_thread"]

@@ -5,10 +5,13 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
+from utils import validation as check
+
 # Okabe & Ito's colour-blind-safe palette (black omitted; it is the text colour).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY, YELLOW, BLACK = PALETTE
 
+MAX_WIDTH_IN = 9.6  # inches: at 100 dpi a figure fits JupyterLab's notebook column at 100 % zoom
 COURSE_RC = {
     # 100 dpi: sharp enough on a projector and a laptop; figures are at most 9.6 in (960 px) wide so that JupyterLab
     # shows them at 100 % in the notebook column (benchmarks.execute.MAX_FIGURE_PX) and 13 pt text is ~18 px.
@@ -63,9 +66,12 @@ def new_figure(nrows=1, ncols=1, figsize=None, **subplot_kw):
     are not kept alive by pyplot, so interactive redraws do not pile up memory.
     Returns (fig, axes) like `plt.subplots` (axes squeezed the same way).
     """
-    for name, v in (("nrows", nrows), ("ncols", ncols)):
-        if not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    nrows, ncols = check.size("nrows", nrows, high=12), check.size("ncols", ncols, high=12)
+    if figsize is not None:
+        if not isinstance(figsize, (tuple, list)) or len(figsize) != 2:
+            raise TypeError(f"figsize must be (width, height) in inches, got {figsize!r}")
+        figsize = (check.finite_number("figsize[0]", figsize[0], low=0.5, high=MAX_WIDTH_IN),
+                   check.finite_number("figsize[1]", figsize[1], low=0.5, high=20))
     with mpl.rc_context(COURSE_RC):
         fig = Figure(figsize=figsize or COURSE_RC["figure.figsize"], layout="constrained")
         axes = fig.subplots(nrows, ncols, **subplot_kw)
@@ -77,9 +83,16 @@ def hist_counts(values, bins=50, range=None):
 
     Returns (counts, edges) exactly as `numpy.histogram` would for the finite values.
     """
-    if isinstance(bins, (int, np.integer)) and bins < 1:
-        raise ValueError(f"bins must be a positive integer or an array of edges, got {bins!r}")
-    values = np.asarray(values, dtype=float).ravel()
+    if isinstance(bins, (int, np.integer)) and not isinstance(bins, bool):
+        bins = check.size("bins", bins, high=10_000)
+    else:
+        bins = check.array("bins", bins, ndim=1, min_size=2)
+    if range is not None:
+        if not isinstance(range, (tuple, list)) or len(range) != 2:
+            raise TypeError(f"range must be (low, high), got {range!r}")
+        low = check.finite_number("range[0]", range[0])
+        range = (low, check.finite_number("range[1]", range[1], low=low, low_open=True))
+    values = check.array("values", values, finite=False, min_size=0).ravel()
     values = values[np.isfinite(values)]
     return np.histogram(values, bins=bins, range=range)
 
@@ -90,21 +103,26 @@ def draw_hist(ax, counts, edges, density=False, fill=True, **style):
     Returns the StepPatch; update it later with `update_hist`.
     """
     heights = _heights(counts, edges, density)
+    check.boolean("fill", fill)
     style.setdefault("alpha", 0.8 if fill else 1.0)
     return ax.stairs(heights, edges, fill=fill, **style)
 
 
 def update_hist(artist, counts, edges, density=False):
     """Give an existing histogram artist new counts (fast path for interactive redraws)."""
-    artist.set_data(_heights(counts, edges, density), edges)
+    heights = _heights(counts, edges, density)
+    artist.set_data(heights, np.asarray(edges, dtype=float))
     return artist
 
 
 def _heights(counts, edges, density):
-    counts = np.asarray(counts, dtype=float)
-    if not density:
+    counts = check.array("counts", counts, ndim=1, min_size=0)
+    edges = check.array("edges", edges, ndim=1, min_size=1)
+    if len(edges) != len(counts) + 1:
+        raise ValueError(f"edges must have one more entry than counts ({len(counts) + 1}), got {len(edges)}")
+    if not check.boolean("density", density):
         return counts
-    widths = np.diff(np.asarray(edges, dtype=float))
+    widths = np.diff(edges)
     total = counts.sum()
     return counts / (total * widths) if total > 0 else counts
 
@@ -130,8 +148,8 @@ def light_log_axis(ax, axis="y", numticks=6):
     Matplotlib's default log axis parses a mathtext label per tick and lays out eight minor ticks per decade on
     every draw; in an interactive view that was most of the redraw time.  Returns `ax`.
     """
-    if axis not in ("x", "y"):
-        raise ValueError(f"axis must be 'x' or 'y', got {axis!r}")
+    check.one_of("axis", axis, ("x", "y"))
+    numticks = check.size("numticks", numticks, high=20, low=2)
     target = ax.yaxis if axis == "y" else ax.xaxis
     if target.get_scale() != "log":
         (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
@@ -139,3 +157,8 @@ def light_log_axis(ax, axis="y", numticks=6):
     target.set_minor_locator(NullLocator())
     target.set_major_formatter(FuncFormatter(power_of_ten_label))
     return ax
+
+
+__all__ = ["PALETTE", "BLUE", "ORANGE", "GREEN", "VERMILION", "PURPLE", "SKY", "YELLOW", "BLACK", "COURSE_RC",
+           "MAX_WIDTH_IN", "use_course_style", "enable_figure_display", "new_figure", "hist_counts", "draw_hist",
+           "update_hist", "power_of_ten_label", "light_log_axis"]

@@ -1,4 +1,7 @@
-"""A small, readable training loop and MLP builder shared by the experiments of every notebook."""
+"""A small, readable training loop and MLP builder shared by the experiments of every notebook.
+
+Public: make_mlp, train (returns a History), make_optimizer, evaluate, accuracy.
+"""
 
 from dataclasses import dataclass, field
 
@@ -6,10 +9,30 @@ import numpy as np
 import torch
 from torch import nn
 
+from utils import validation as check
 from utils.device import one_cpu_thread
 
 OPTIMIZERS = {"sgd": torch.optim.SGD, "momentum": torch.optim.SGD, "adam": torch.optim.Adam,
               "adamw": torch.optim.AdamW}
+# Bounds that keep one call within seconds on a laptop CPU and far inside the 1.5 GB kernel budget.
+MAX_WIDTH = 4096
+MAX_LAYERS = 500
+MAX_STEPS = 20_000
+MAX_BATCH = 100_000
+
+
+def _module(name, value):
+    if not isinstance(value, nn.Module):
+        raise TypeError(f"{name} must be a torch.nn.Module (e.g. from make_mlp), got {type(value).__name__}")
+    return value
+
+
+def _labelled(x, y):
+    x = check.tensor("x", x)
+    if not isinstance(y, torch.Tensor) or y.ndim != 1 or len(y) != len(x):
+        raise ValueError(f"y must be a 1-D tensor with one label per row of x ({len(x)}), "
+                         f"got {tuple(getattr(y, 'shape', ()))}")
+    return x, y
 
 
 def make_mlp(sizes, activation=nn.ReLU, batchnorm=False, dropout=0.0, bias=True):
@@ -18,11 +41,15 @@ def make_mlp(sizes, activation=nn.ReLU, batchnorm=False, dropout=0.0, bias=True)
     sizes: [in, hidden..., out], e.g. [2, 64, 64, 2].  activation: a module class
     or a zero-argument factory (e.g. `lambda: nn.LeakyReLU(0.01)`); none after the last layer.
     """
-    sizes = list(sizes)
-    if len(sizes) < 2 or any(not isinstance(s, (int, np.integer)) or s < 1 for s in sizes):
-        raise ValueError(f"sizes must be at least two positive integers, got {sizes}")
-    if not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
+        raise TypeError(f"sizes must be a list of layer widths like [2, 64, 2], got {sizes!r}")
+    if not 2 <= len(sizes) <= MAX_LAYERS + 1:
+        raise ValueError(f"sizes must list between 2 and {MAX_LAYERS + 1} widths, got {len(sizes)}")
+    sizes = [check.size(f"sizes[{i}]", s, high=MAX_WIDTH) for i, s in enumerate(sizes)]
+    if not callable(activation):
+        raise TypeError(f"activation must be a module class or a factory like `lambda: nn.ReLU()`, got {activation!r}")
+    batchnorm, bias = check.boolean("batchnorm", batchnorm), check.boolean("bias", bias)
+    dropout = check.probability("dropout", dropout, allow_one=False)
     layers = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
         last = i == len(sizes) - 2
@@ -63,6 +90,9 @@ class History:
 
 def accuracy(model, x, y, batch_size=4096):
     """Fraction of examples whose arg-max prediction equals the label (model put in eval mode)."""
+    model = _module("model", model)
+    x, y = _labelled(x, y)
+    batch_size = check.size("batch_size", batch_size, high=MAX_BATCH)
     was_training = model.training
     model.eval()
     with torch.no_grad():
@@ -74,6 +104,12 @@ def accuracy(model, x, y, batch_size=4096):
 
 def evaluate(model, x, y, loss_fn=None):
     """(loss, accuracy) on a whole split, in eval mode, without gradients."""
+    model = _module("model", model)
+    x = check.tensor("x", x)
+    if not isinstance(y, torch.Tensor) or len(y) != len(x):
+        raise ValueError(f"y must be a tensor with one target per row of x ({len(x)})")
+    if loss_fn is not None and not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable (e.g. nn.CrossEntropyLoss()), got {loss_fn!r}")
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     was_training = model.training
     model.eval()
@@ -87,12 +123,11 @@ def evaluate(model, x, y, loss_fn=None):
 
 def make_optimizer(model, name="sgd", lr=0.1, weight_decay=0.0, momentum=0.9):
     """An optimiser by name: "sgd", "momentum" (SGD with momentum), "adam" or "adamw"."""
-    if name not in OPTIMIZERS:
-        raise ValueError(f"unknown optimiser {name!r}; expected one of {tuple(OPTIMIZERS)}")
-    if lr <= 0:
-        raise ValueError(f"lr must be > 0, got {lr}")
-    if weight_decay < 0:
-        raise ValueError(f"weight_decay must be >= 0, got {weight_decay}")
+    model = _module("model", model)
+    check.one_of("name", name, OPTIMIZERS)
+    lr = check.finite_number("lr", lr, low=0, low_open=True)
+    weight_decay = check.finite_number("weight_decay", weight_decay, low=0)
+    momentum = check.finite_number("momentum", momentum, low=0, high=1, high_open=True)
     kw = {"lr": lr, "weight_decay": weight_decay}
     if name == "momentum":
         kw["momentum"] = momentum
@@ -112,13 +147,25 @@ def train(model, data, steps=500, lr=0.1, optimizer="sgd", batch_size=64, loss_f
     tiny; see `utils.device.one_cpu_thread`), so the numbers do not depend on how
     many cores the machine has.  Returns a `History`.
     """
-    if not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
-    if eval_every < 1:
-        raise ValueError(f"eval_every must be >= 1, got {eval_every}")
-    if batch_size is not None and batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1 or None, got {batch_size}")
-    device = device or data.x_train.device
+    from utils.data import Split
+
+    model = _module("model", model)
+    if not isinstance(data, Split):
+        raise TypeError(f"data must be a utils.data.Split (from load_dataset), got {type(data).__name__}")
+    steps = check.size("steps", steps, high=MAX_STEPS)
+    eval_every = check.size("eval_every", eval_every, high=MAX_STEPS)
+    if batch_size is not None:
+        batch_size = check.size("batch_size", batch_size, high=MAX_BATCH)
+    seed = check.seed_value("seed", seed)
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        check.one_of("optimizer", optimizer, OPTIMIZERS)
+        lr = check.finite_number("lr", lr, low=0, low_open=True)
+        weight_decay = check.finite_number("weight_decay", weight_decay, low=0)
+    if loss_fn is not None and not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable (e.g. nn.CrossEntropyLoss()), got {loss_fn!r}")
+    if on_eval is not None and not callable(on_eval):
+        raise TypeError(f"on_eval must be a function (step, model) or None, got {on_eval!r}")
+    device = data.x_train.device if device is None else check.device_value("device", device)
     model.to(device)
     data = data.to(device)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
@@ -149,3 +196,6 @@ def train(model, data, steps=500, lr=0.1, optimizer="sgd", batch_size=64, loss_f
                 if on_eval is not None:
                     on_eval(step, model)
     return hist
+
+
+__all__ = ["OPTIMIZERS", "History", "make_mlp", "make_optimizer", "train", "evaluate", "accuracy"]
