@@ -11,6 +11,7 @@ NOTEBOOKS = {
     "04_batch_normalization.ipynb": "What batch normalisation computes, and what it buys",
     "05_dead_relu.ipynb": "How ReLU units die, and what prevents or revives them",
     "06_regularization.ipynb": "How to recognise overfitting and which regulariser to reach for",
+    "07_convolutional_networks.ipynb": "What a conv layer computes and costs, and why the classic CNNs changed",
 }
 
 
