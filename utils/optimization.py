@@ -7,8 +7,8 @@ Public functions (what the notebook and learners call):
 - momentum: momentum_steps, momentum_beta_sweep, best_momentum, momentum_rate, ema_momentum_steps,
   torch_sgd_steps;
 - adaptive methods from scratch: adagrad_step, rmsprop_step, adam_step, compare_with_torch, adam_rotation_study;
-- the digits experiments: gradient_variance_study, batch_size_table, shuffle_study, lr_runs, lr_range_test,
-  optimizer_comparison, schedule_lrs, schedule_comparison, linear_scaling_study;
+- the digits experiments: permutation_midpoint, gradient_variance_study, batch_size_table, shuffle_study, lr_runs,
+  lr_range_test, optimizer_comparison, schedule_lrs, schedule_comparison, linear_scaling_study;
 - figures: plot_convexity, plot_saddle, plot_surface (the interactive view), plot_lr_threshold, plot_steps_vs_kappa,
   plot_gradient_variance, plot_lr_runs, plot_lr_range_test, plot_momentum_sweep, plot_schedules,
   plot_schedule_comparison;
@@ -195,7 +195,7 @@ def classify_run(path, surface="quadratic", steps=None, noisy=False):
     """What a 2-D run did: returns (kind, text) with kind one of "converged", "diverged", "oscillates", "jitters",
     "slow", and a one-line description ("converged in 37 steps").  path: (k + 1, 2) from `run_optimizer_2d`;
     steps: the number of steps asked for (default: the path's length − 1); noisy: the gradients were noisy."""
-    path = v.array("path", path, ndim=2, finite=False)
+    path = v.array("path", path, ndim=2)
     if path.shape[1] != 2:
         raise ValueError(f"path must have shape (k + 1, 2), got {path.shape}")
     v.one_of("surface", surface, SURFACES)
@@ -236,8 +236,8 @@ def gd_quadratic_steps(kappa=10.0, lr=1.0, angle=30.0, tol=1e-6, max_steps=100_0
 def lr_threshold_sweep(kappa=10.0, angle=30.0, factors=(0.5, 0.9, 0.99, 1.01, 1.1), steps=400):
     """GD on ½ wᵀAw at learning rates η = factor · 2/λ_max (λ_max = 1 here) from w₀ = (1, 1).
 
-    Returns {"lrs": (k,), "final": (k,) |w| after `steps` steps (inf once it passes 1e12), "curves": (k, steps + 1)
-    |w_t| (clipped at 1e12)}."""
+    Returns {"lrs": (k,), "final": (k,) |w| after `steps` steps, "diverged": (k,) bool (|w| grew above its start),
+    "curves": (k, steps + 1) |w_t|; both clipped at 1e12 (a diverging run stops there)}."""
     a = quadratic_matrix(kappa, angle)
     factors = v.array("factors", factors, ndim=1, max_size=50)
     if np.any(factors <= 0):
@@ -251,8 +251,8 @@ def lr_threshold_sweep(kappa=10.0, angle=30.0, factors=(0.5, 0.9, 0.99, 1.01, 1.
         for t in range(steps + 1):
             curves[i, t] = min(np.linalg.norm(w), 1e12)
             w = w - lr * (a @ w) if curves[i, t] < 1e12 else w
-    final = np.where(curves[:, -1] >= 1e12, np.inf, curves[:, -1])
-    return {"lrs": lrs, "final": final, "curves": curves, "factors": factors}
+    final = curves[:, -1]
+    return {"lrs": lrs, "final": final, "diverged": final > curves[:, 0], "curves": curves, "factors": factors}
 
 
 def steps_vs_kappa(kappas=(1, 3, 10, 30, 100, 300, 1000), tol=1e-6, angle=30.0):
@@ -396,8 +396,9 @@ def momentum_steps(kappa=100.0, lr=None, beta=None, angle=30.0, tol=1e-6, max_st
 def momentum_beta_sweep(kappa=100.0, betas=None, angle=30.0, tol=1e-6):
     """Steps to converge against β at Polyak's step size η = 4/(√λ_max + √λ_min)², for heavy ball and Nesterov.
 
-    Returns {"betas", "steps" (heavy ball; NaN = none within 100 000), "nesterov_steps" (Nesterov at η = 1/λ_max =
-    1), "best_beta" (the measured
+    Returns {"betas", "steps" (heavy ball), "converged" (bool: reached the tolerance within 100 000 steps; elsewhere
+    steps is 100 000), "nesterov_steps" and "nesterov_converged" (Nesterov at η = 1/λ_max = 1), "best_beta" (the
+    measured
     argmin), "beta_star" (the formula), "gd_steps" (plain GD at its best rate)}."""
     kappa = _kappa(kappa)
     betas = np.round(np.linspace(0.0, 0.95, 96), 4) if betas is None else v.array("betas", betas, ndim=1,
@@ -407,11 +408,13 @@ def momentum_beta_sweep(kappa=100.0, betas=None, angle=30.0, tol=1e-6):
     a = quadratic_matrix(kappa, angle)
     tol = v.finite_number("tol", tol, low=1e-12, high=1, high_open=True)
     lr, beta_star = _best_heavy_ball(kappa)
-    steps = np.array([_momentum_steps(a, lr, b, tol, 100_000) or np.nan for b in betas], float)
-    # Nesterov is run at η = 1/λ_max (Polyak's larger step makes it unstable)
-    nest = np.array([_momentum_steps(a, 1.0, b, tol, 100_000, nesterov=True) or np.nan for b in betas], float)
-    return {"betas": betas, "steps": steps, "nesterov_steps": nest, "lr": lr,
-            "best_beta": float(betas[np.nanargmin(steps)]), "beta_star": beta_star,
+    cap = 100_000
+    steps = np.array([_momentum_steps(a, lr, b, tol, cap) or cap for b in betas], float)
+    # Nesterov is run at η = 1/λ_max (at Polyak's larger step it does not converge)
+    nest = np.array([_momentum_steps(a, 1.0, b, tol, cap, nesterov=True) or cap for b in betas], float)
+    return {"betas": betas, "steps": steps, "converged": steps < cap, "nesterov_steps": nest,
+            "nesterov_converged": nest < cap, "lr": lr, "best_beta": float(betas[np.argmin(steps)]),
+            "beta_star": beta_star,
             "gd_steps": _gd_steps(a, 2 / (1 + 1 / kappa), tol, 10 ** 6)}
 
 
@@ -450,9 +453,19 @@ def torch_sgd_steps(grads, lr=0.1, momentum=0.9, dampening=0.0, nesterov=False, 
 
 # ---- adaptive methods, from scratch
 
+def _step_args(w, g, state, lr, eps):
+    w, g = v.tensor("w", w, max_size=10 ** 7), v.tensor("g", g, max_size=10 ** 7)
+    if w.shape != g.shape:
+        raise ValueError(f"w and g must have the same shape, got w {tuple(w.shape)} and g {tuple(g.shape)}")
+    if not isinstance(state, dict):
+        raise TypeError(f"state must be a dict (empty at the first step), got {state!r}")
+    return w, g, _lr(lr), v.finite_number("eps", eps, low=0, high=1)
+
+
 def adagrad_step(w, g, state, lr=0.01, eps=1e-10):
     """One AdaGrad step: s += g²; w −= η·g/(√s + ε).  w, g: tensors of one shape; state: a dict (empty at the
     start) that keeps s.  Returns the new w."""
+    w, g, lr, eps = _step_args(w, g, state, lr, eps)
     s = state.get("sum", torch.zeros_like(w)) + g * g
     state["sum"] = s
     return w - lr * g / (s.sqrt() + eps)
@@ -460,6 +473,8 @@ def adagrad_step(w, g, state, lr=0.01, eps=1e-10):
 
 def rmsprop_step(w, g, state, lr=0.01, alpha=0.99, eps=1e-8):
     """One RMSProp step: s = α·s + (1 − α)·g²; w −= η·g/(√s + ε).  Returns the new w."""
+    w, g, lr, eps = _step_args(w, g, state, lr, eps)
+    alpha = v.finite_number("alpha", alpha, low=0, high=1, high_open=True)
     s = alpha * state.get("sq", torch.zeros_like(w)) + (1 - alpha) * g * g
     state["sq"] = s
     return w - lr * g / (s.sqrt() + eps)
@@ -468,7 +483,10 @@ def rmsprop_step(w, g, state, lr=0.01, alpha=0.99, eps=1e-8):
 def adam_step(w, g, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
     """One Adam step: m = β₁m + (1 − β₁)g, s = β₂s + (1 − β₂)g², both bias-corrected by 1 − βᵗ;
     w −= η·m̂/(√ŝ + ε).  Returns the new w."""
-    b1, b2 = betas
+    w, g, lr, eps = _step_args(w, g, state, lr, eps)
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise TypeError(f"betas must be a pair (β₁, β₂), got {betas!r}")
+    b1, b2 = (v.finite_number("betas", b, low=0, high=1, high_open=True) for b in betas)
     t = state.get("t", 0) + 1
     m = b1 * state.get("m", torch.zeros_like(w)) + (1 - b1) * g
     s = b2 * state.get("s", torch.zeros_like(w)) + (1 - b2) * g * g
@@ -681,6 +699,31 @@ def _train_summary(run):
     for k in ("step", "train_loss", "batch_loss", "lrs"):
         keep[k] = np.array(run[k], dtype=float)
     return keep
+
+
+def permutation_midpoint(steps=300, lr=0.5, seeds=SEEDS):
+    """Why a network's loss is not convex: train the digits net, swap its hidden units into another order (the same
+    function, so the same loss), and evaluate the loss on the straight line between the two weight vectors.
+
+    Returns {"t": (11,) positions on the line (0 = trained, 1 = permuted), "loss": (n_seeds, 11) full training
+    loss along the line}.  Convexity would put every point on the line at or below the endpoints' loss."""
+    steps, lr, seeds = v.size("steps", steps, high=5000), _lr(lr, high=10), _seeds(seeds)
+    data = _digits()
+    t = np.linspace(0, 1, 11)
+    losses = []
+    for s in seeds:
+        net = _train(s, steps, lr, eval_every=steps)["net"]
+        perm = torch.randperm(SIZES[1], generator=torch.Generator().manual_seed(s))
+        w1, b1, w2, b2 = (p.detach() for p in net.parameters())
+        swapped = (w1[perm], b1[perm], w2[:, perm], b2)
+        row = []
+        with torch.no_grad():
+            for a in t:
+                p1, q1, p2, q2 = ((1 - a) * u + a * w for u, w in zip((w1, b1, w2, b2), swapped))
+                out = torch.relu(data.x_train @ p1.T + q1) @ p2.T + q2
+                row.append(F.cross_entropy(out, data.y_train).item())
+        losses.append(row)
+    return {"t": t, "loss": np.array(losses)}
 
 
 # ---- mini-batch gradient noise
@@ -1069,10 +1112,10 @@ def plot_lr_threshold(sweep):
                 label=f"η = {f:g} × 2/λ_max")
     ax.set(yscale="log", ylim=(1e-20, 1e12), xlabel="GD step", ylabel="|w_t|  (clipped at 10¹²)")
     light_log_axis(ax, "y")
-    below = sweep["final"][sweep["factors"] < 1]
-    above = sweep["final"][sweep["factors"] > 1]
+    below = sweep["diverged"][sweep["factors"] < 1]
+    above = sweep["diverged"][sweep["factors"] > 1]
     verdict = "below 2/λ_max every run converges, above it every run diverges" if (
-        np.all(below < 1) and np.all(above > 1)) else "the threshold is not sharp here"
+        not np.any(below) and np.all(above)) else "the threshold is not sharp here"
     ax.set_title(verdict[0].upper() + verdict[1:], fontsize=13)
     ax.legend(fontsize=10, loc="lower left", ncol=2)
     return fig
@@ -1157,19 +1200,20 @@ def plot_momentum_sweep(sweep):
     measured optimum marked and plain GD's steps as a reference line."""
     fig, ax = new_figure(figsize=(8, 4.2))
     b = sweep["betas"]
-    ax.plot(b, np.where(np.isfinite(sweep["steps"]), sweep["steps"], np.nan), color=BLUE,
+    ax.plot(b, np.where(sweep["converged"], sweep["steps"], np.nan), color=BLUE,      # gaps: no convergence
             label=f"heavy ball, η = {sweep['lr']:.2f}")
-    ax.plot(b, sweep["nesterov_steps"], color=ORANGE, label="Nesterov, η = 1")
+    ax.plot(b, np.where(sweep["nesterov_converged"], sweep["nesterov_steps"], np.nan), color=ORANGE,
+            label="Nesterov, η = 1")
     ax.axhline(sweep["gd_steps"], color=VERMILION, ls=":", lw=1.3, label=f"GD at its best rate: {sweep['gd_steps']}")
     ax.axvline(sweep["beta_star"], color=GREEN, ls="--", lw=1.3, label=f"formula β* = {sweep['beta_star']:.3f}")
-    best_steps = np.nanmin(sweep["steps"])
+    best_steps = np.min(sweep["steps"])
     ax.plot(sweep["best_beta"], best_steps, "o", color=PURPLE, ms=9,
             label=f"measured best β = {sweep['best_beta']:.2f}")
     ax.set(yscale="log", xlabel="momentum β", ylabel="steps to |w| < 10⁻⁶ |w₀|")
     light_log_axis(ax, "y")
     ax.set_title(f"Best β: {sweep['best_beta']:.2f} measured, {sweep['beta_star']:.3f} by formula "
                  f"({sweep['gd_steps'] / best_steps:.0f}× fewer steps than GD)", fontsize=13)
-    ax.legend(fontsize=10, loc="upper center")
+    ax.legend(fontsize=10, loc="lower left")
     return fig
 
 
@@ -1269,7 +1313,7 @@ MOMENTUM_SPEEDUP = Prediction(
 
 
 def _schedule_winner():
-    comp = schedule_comparison(("constant", "cosine"))
+    comp = schedule_comparison()
     c, k = float(np.mean(comp["loss"]["constant"])), float(np.mean(comp["loss"]["cosine"]))
     if abs(c - k) < 0.1 * max(c, k):
         return "about the same"
@@ -1408,7 +1452,7 @@ __all__ = [
     "lr_threshold_sweep", "steps_vs_kappa", "convexity_demo", "saddle_runs",
     "best_momentum", "momentum_rate", "momentum_steps", "momentum_beta_sweep", "ema_momentum_steps",
     "torch_sgd_steps", "adagrad_step", "rmsprop_step", "adam_step", "compare_with_torch", "adam_rotation_study",
-    "gradient_variance_study", "batch_size_table", "shuffle_study", "lr_runs", "lr_range_test",
+    "permutation_midpoint", "gradient_variance_study", "batch_size_table", "shuffle_study", "lr_runs", "lr_range_test",
     "optimizer_comparison", "schedule_lrs", "schedule_comparison", "linear_scaling_study",
     "plot_surface", "plot_convexity", "plot_saddle", "plot_lr_threshold", "plot_steps_vs_kappa",
     "plot_gradient_variance", "plot_lr_runs", "plot_lr_range_test", "plot_momentum_sweep", "plot_schedules",
