@@ -58,8 +58,8 @@ def _kappa(kappa):
     return v.finite_number("kappa", kappa, low=1.0, high=1e6)
 
 
-def _lr(lr, high=1e3):
-    return v.finite_number("lr", lr, low=0.0, low_open=True, high=high)
+def _lr(lr, high=1e3, name="lr"):
+    return v.finite_number(name, lr, low=0.0, low_open=True, high=high)
 
 
 def _momentum(momentum):
@@ -175,20 +175,20 @@ def _classify(path, minima, steps, noisy=False):
     mins = np.array(minima)
     dist = np.min(np.linalg.norm(path[:, None, :] - mins[None], axis=-1), axis=1)      # (steps + 1,)
     near = np.argmin(np.linalg.norm(path[-1] - mins, axis=1))
-    which = "" if len(minima) == 1 else (" (the deeper valley)" if near == 0 else " (the shallower valley)")
+    which = "" if len(minima) == 1 else (" (deeper valley)" if near == 0 else " (shallower valley)")
     outside = np.flatnonzero(dist >= CONVERGED_TOL)
     first_in = 0 if len(outside) == 0 else outside[-1] + 1
     if first_in <= steps:
         return "converged", f"converged in {first_in} steps{which}"
     if dist[-1] > 1.2 * dist[0] and dist[-1] > dist[max(0, len(dist) - 11)]:
-        return "diverged", f"diverges: the distance to the minimum grew from {dist[0]:.2g} to {dist[-1]:.2g}"
+        return "diverged", f"diverges: distance to the minimum grew from {dist[0]:.2g} to {dist[-1]:.2g}"
     if noisy and dist[-1] < 0.5:
-        return "jitters", f"jitters around the minimum{which}: the noise keeps it {dist[-1]:.2f} away"
+        return "jitters", f"jitters {dist[-1]:.2f} from the minimum{which}"
     moves = np.diff(path[-12:], axis=0)
     flips = np.mean(np.sum(moves[1:] * moves[:-1], axis=1) < 0) if len(moves) > 1 else 0.0
     if flips >= 0.5 and dist[-1] > 0.5 * dist[max(0, len(dist) - 12)]:
         return "oscillates", f"oscillates: {dist[-1]:.2g} from the minimum after {steps} steps"
-    return "slow", f"not converged: {dist[-1]:.2g} from the minimum{which} after {steps} steps"
+    return "slow", f"not converged: {dist[-1]:.2g} away{which} after {steps} steps"
 
 
 def classify_run(path, surface="quadratic", steps=None, noisy=False):
@@ -532,7 +532,7 @@ def adam_rotation_study(kappa=100.0, angles=(0.0, 45.0), steps=200, lr_adam=0.05
     and β = (0.9, 0.999).  Returns {"angles", "adam": (n_angles, n_starts) final loss, "momentum": same}."""
     kappa = _kappa(kappa)
     angles = v.array("angles", angles, ndim=1, max_size=10)
-    steps, lr_adam = v.size("steps", steps, high=20_000), _lr(lr_adam, high=10)
+    steps, lr_adam = v.size("steps", steps, high=20_000), _lr(lr_adam, high=10, name="lr_adam")
     starts = _seeds(starts, "starts")
     lr_m, beta = _best_heavy_ball(kappa)
     out = {"angles": angles, "adam": np.zeros((len(angles), len(starts))), "momentum": np.zeros((len(angles),
@@ -850,7 +850,7 @@ def lr_range_test(lr_min=1e-3, lr_max=10.0, steps=200, seed=0):
 
     Returns {"lrs", "loss" (raw), "smooth" (EMA 0.9, bias-corrected), "best_lr" (rate at the smallest smoothed loss),
     "suggested_lr" (best_lr / 10)}."""
-    lr_min = _lr(lr_min)
+    lr_min = _lr(lr_min, name="lr_min")
     lr_max = v.finite_number("lr_max", lr_max, low=lr_min, low_open=True, high=1e3)
     steps, seed = v.size("steps", steps, low=10, high=5000), v.seed_value("seed", seed)
     ratio = lr_max / lr_min
@@ -902,7 +902,7 @@ def schedule_lrs(name="cosine", steps=300, base_lr=0.1):
     """The learning rate at every step of one of SCHEDULES, read from torch.optim.lr_scheduler itself (a dummy
     parameter, stepped `steps` times).  Returns an array (steps,)."""
     v.one_of("name", name, SCHEDULES)
-    steps, base_lr = v.size("steps", steps, low=10, high=100_000), _lr(base_lr)
+    steps, base_lr = v.size("steps", steps, low=10, high=100_000), _lr(base_lr, name="base_lr")
     p = torch.zeros(1, requires_grad=True)
     opt = torch.optim.SGD([p], lr=base_lr)
     sched = _scheduler(name, opt, steps, base_lr)
@@ -976,7 +976,7 @@ def linear_scaling_study(epochs=6, small_batch=32, factor=8, lr=0.05, warmup_fra
 # Figures
 # ----------------------------------------------------------------------------------------------
 
-_NAMES = {"gd": "GD", "sgd": "SGD (noisy gradient)", "momentum": "Momentum", "nesterov": "Nesterov", "adam": "Adam"}
+_NAMES = {"gd": "GD", "sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov", "adam": "Adam"}
 
 
 @functools.lru_cache(maxsize=64)
@@ -1033,7 +1033,7 @@ def plot_surface(surface="quadratic", kappa=10.0, angle=30.0, optimizer="gd", lr
         fig.set_layout_engine("none")            # a fixed layout: re-solving it on every redraw costs more than drawing
         ax.set_position([0.08, 0.13, 0.48, 0.72])
         ax2.set_position([0.68, 0.13, 0.29, 0.72])
-        state["title"] = fig.suptitle("", fontsize=13, y=0.97)
+        state["title"] = fig.suptitle("", fontsize=12.5, y=0.97)
         fig._surface_state = state
     ax2 = fig.axes[1]
     state["contours"].set_segments(_contour_segments(surface, kappa, angle))
@@ -1219,6 +1219,7 @@ def plot_momentum_sweep(sweep):
 
 def plot_schedules(steps=300, base_lr=0.1):
     """The gallery: each schedule's learning rate per step, read from torch.optim.lr_scheduler (2 × 4 panels)."""
+    steps, base_lr = v.size("steps", steps, low=10, high=100_000), _lr(base_lr, name="base_lr")
     fig, axes = new_figure(2, 4, figsize=(9.6, 4.6), sharex=True, sharey=True)
     for ax, name, colour in zip(axes.flat, SCHEDULES, PALETTE):
         ax.plot(np.arange(steps), schedule_lrs(name, steps, base_lr), color=colour)
@@ -1426,10 +1427,11 @@ def check_schedule(make_scheduler):
                      eval_every=EXERCISE_STEPS)
     except Exception as exc:  # a learner's bug is reported, not raised
         return feedback(False, f"running your scheduler failed: {type(exc).__name__}: {exc}")
-    if run["diverged"]:
-        return feedback(False, "training diverged: your schedule raises the rate too high")
     lrs = np.array(run["lrs"])
     loss = run["final_loss"]
+    if run["diverged"] or (loss > run["train_loss"][0] and lrs.max() > 1.01 * SCHEDULE_LR):
+        return feedback(False, f"training diverged (loss {min(loss, DIVERGED_LOSS):.3g}, worse than at the start): "
+                               f"your schedule raises the rate to {lrs.max():.3g}, far above the peak {SCHEDULE_LR}")
     if loss <= EXERCISE_TARGET:
         return feedback(True, "", f"Correct: training loss {loss:.3f} ≤ {EXERCISE_TARGET} after {EXERCISE_STEPS} "
                                   f"steps (the rate went from {lrs.max():.3g} to {lrs[-1]:.3g}).")
