@@ -249,6 +249,13 @@ def test_s6_ema_equals_scaled_torch_momentum_and_dampening_does_not():
     assert np.abs(ema - o.torch_sgd_steps(grads, lr=0.1, momentum=0.9, dampening=0.9)).max() > 0.1
 
 
+def test_s6_effective_step_is_lr_over_one_minus_beta():
+    """"On a constant gradient the velocity grows to g/(1−β), so the effective step is η/(1−β) (ten times larger at
+    β = 0.9)." (printed in the conventions cell: step 200 moves 1.0000)"""
+    steady = o.torch_sgd_steps(np.ones((200, 1)), lr=0.1, momentum=0.9)
+    assert steady[-2, 0] - steady[-1, 0] == pytest.approx(0.1 / (1 - 0.9), rel=1e-6)
+
+
 # ---------------------------------------------------------------- 7. adaptive methods
 
 def test_s7_from_scratch_updates_agree_with_torch_to_rounding():
