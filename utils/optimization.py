@@ -1204,6 +1204,11 @@ def plot_momentum_sweep(sweep):
             label=f"heavy ball, η = {sweep['lr']:.2f}")
     ax.plot(b, np.where(sweep["nesterov_converged"], sweep["nesterov_steps"], np.nan), color=ORANGE,
             label="Nesterov, η = 1")
+    edge = (sweep["lr"] - 2) / 2            # heavy ball needs η λ_max < 2 + 2β
+    if edge > 0:
+        ax.axvspan(0, edge, color="0.92", zorder=0)
+        ax.text(edge / 2, 0.04, "heavy ball unstable:\nηλ_max > 2 + 2β", transform=ax.get_xaxis_transform(),
+                ha="center", va="bottom", fontsize=10, color="0.35")
     ax.axhline(sweep["gd_steps"], color=VERMILION, ls=":", lw=1.3, label=f"GD at its best rate: {sweep['gd_steps']}")
     ax.axvline(sweep["beta_star"], color=GREEN, ls="--", lw=1.3, label=f"formula β* = {sweep['beta_star']:.3f}")
     best_steps = np.min(sweep["steps"])
@@ -1213,7 +1218,7 @@ def plot_momentum_sweep(sweep):
     light_log_axis(ax, "y")
     ax.set_title(f"Best β: {sweep['best_beta']:.2f} measured, {sweep['beta_star']:.3f} by formula "
                  f"({sweep['gd_steps'] / best_steps:.0f}× fewer steps than GD)", fontsize=13)
-    ax.legend(fontsize=10, loc="lower left")
+    ax.legend(fontsize=10, loc="center left")
     return fig
 
 
