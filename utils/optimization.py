@@ -623,7 +623,7 @@ def _train(seed, steps, lr, batch_size=BATCH, optimizer="sgd", momentum=0.0, sch
            order="reshuffle", eval_every=10, target=None, lr_fn=None, scheduler_fn=None):
     """Train the digits net; returns a dict with the full-training-set loss curve and the outcome.
 
-    warmup: steps of linear warm-up (from lr/steps... to lr) before `schedule`; lr_fn: a per-step rate t -> η_t that
+    warmup: steps of linear warm-up (from lr/warmup up to lr) before `schedule`; lr_fn: a per-step rate t -> η_t that
     replaces lr and schedule (the range test); scheduler_fn: a learner's (optimizer, steps) -> scheduler.
     target: stop when the full training loss reaches it (steps_to_target, examples_to_target, seconds_to_target
     report when; training time only, evaluations excluded).
@@ -778,7 +778,8 @@ def gradient_variance_study(seed=0, trained_steps=0, batch_sizes=(1, 2, 4, 8, 16
     if np.any(sizes < 1) or np.any(sizes > n) or np.any(sizes != np.round(sizes)):
         raise ValueError(f"batch_sizes must be whole numbers from 1 to {n}, got {sizes.tolist()}")
     n_draws = v.size("n_draws", n_draws, low=2, high=2000)
-    return dict(_gradient_variance_cached(seed, trained_steps, tuple(int(b) for b in sizes), n_draws))
+    cached = _gradient_variance_cached(seed, trained_steps, tuple(int(b) for b in sizes), n_draws)
+    return {k: val.copy() if isinstance(val, np.ndarray) else val for k, val in cached.items()}
 
 
 _gradient_variance_cached = functools.lru_cache(maxsize=32)(_gradient_variance)
@@ -927,7 +928,9 @@ def schedule_comparison(schedules=COMPARED, steps=300, lr=SCHEDULE_LR, seeds=SEE
         schedules = (schedules,)
     schedules = tuple(v.one_of("schedules", s, SCHEDULES) for s in schedules)
     steps, lr, seeds = v.size("steps", steps, low=10, high=5000), _lr(lr, high=10), _seeds(seeds)
-    return _schedule_comparison(schedules, steps, lr, seeds)
+    cached = _schedule_comparison(schedules, steps, lr, seeds)          # a copy: callers may change what they get
+    return {k: ({n: a.copy() for n, a in val.items()} if isinstance(val, dict) else val.copy())
+            for k, val in cached.items()}
 
 
 @functools.lru_cache(maxsize=8)
