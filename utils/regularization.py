@@ -1097,6 +1097,13 @@ def _histories(hists):
     return hists
 
 
+def first_step_at_full_training_accuracy(hist):
+    """The first evaluated step at which every training label is fitted (training accuracy 100 %), or None."""
+    if not isinstance(hist, History):
+        raise TypeError(f"hist must be a History (from run_regulariser or fit), got {type(hist).__name__}")
+    return next((s for s, a in zip(hist.step, hist.train_acc) if a >= 1.0), None)
+
+
 def plot_dropout_effect(hists):
     """Training and test accuracy against step for {label: History} (e.g. no dropout vs dropout)."""
     hists = _histories(hists)
@@ -1104,7 +1111,7 @@ def plot_dropout_effect(hists):
     for (label, h), colour in zip(hists.items(), (VERMILION, BLUE, GREEN, PURPLE)):
         ax.plot(h.step, 100 * np.array(h.train_acc), "--", color=colour, lw=1.6, label=f"{label}: training")
         ax.plot(h.step, 100 * np.array(h.test_acc), "-", color=colour, label=f"{label}: test")
-    reach = {label: h.steps_to_reach(1.0, "train_acc") for label, h in hists.items()}
+    reach = {label: first_step_at_full_training_accuracy(h) for label, h in hists.items()}
     ax.set(xlabel="training step", ylabel="accuracy (%)", ylim=(0, 101),
            title="100 % training accuracy at step " + ", ".join(f"{s if s else 'never'} ({label})"
                                                                for label, s in reach.items()))
@@ -1436,7 +1443,8 @@ __all__ = [
     "format_comparison", "more_data_runs", "decay_sweep", "l1_weight_stats", "early_stopping_curve",
     "sparse_regression", "orthonormal_design", "geometry_solutions", "GEOMETRY_LAMS", "EVAL_EVERY",
     "plot_polynomial_fit", "plot_capacity_curve", "plot_shrinkage", "plot_sparse_recovery", "plot_penalty_geometry",
-    "plot_decay_sweep", "plot_dropout_effect", "plot_augmentations", "plot_early_stopping", "plot_more_data",
+    "plot_decay_sweep", "first_step_at_full_training_accuracy", "plot_dropout_effect", "plot_augmentations",
+    "plot_early_stopping", "plot_more_data",
     "plot_comparison",
     "check_soft_threshold", "check_inverted_dropout", "check_early_stopping", "check_decay_strength",
     "check_label_preserving",
