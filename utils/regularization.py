@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from matplotlib.ticker import FixedLocator, MaxNLocator
 from torch import nn
+from torch.nn import functional as F
 
 from utils import validation as V
 from utils.data import Split
@@ -570,41 +571,50 @@ def fit(model, data, steps=STEPS, lr=LR, batch_size=BATCH_SIZE, l1=0.0, l2=0.0, 
 
 def _fit(model, data, steps, lr, batch_size, l1, l2, augment, patience, optimizer, eval_every, seed, device):
     model.to(device)
-    decayed = {id(p) for p in weights_of(model)}
-    groups = [{"params": [p for p in model.parameters() if id(p) in decayed]},
+    weights = weights_of(model)
+    decayed = {id(p) for p in weights}
+    groups = [{"params": weights},
               {"params": [p for p in model.parameters() if id(p) not in decayed], "weight_decay": 0.0}]
+    # fused: PyTorch's one-kernel Adam; for these tiny nets it makes a step about a third cheaper than the default
     if optimizer == "adamw":
-        opt, l2_in_loss = torch.optim.AdamW(groups, lr=lr, weight_decay=l2), 0.0
+        opt, l2_in_loss = torch.optim.AdamW(groups, lr=lr, weight_decay=l2, fused=True), 0.0
+    elif optimizer == "adam":
+        opt, l2_in_loss = torch.optim.Adam(groups, lr=lr, fused=True), l2
     else:
-        cls = torch.optim.Adam if optimizer == "adam" else torch.optim.SGD
-        opt, l2_in_loss = cls(groups, lr=lr), l2
+        opt, l2_in_loss = torch.optim.SGD(groups, lr=lr), l2
     g = torch.Generator().manual_seed(seed)
-    ce = nn.CrossEntropyLoss()
     n, bs = len(data.x_train), min(batch_size, len(data.x_train))
-    hist, best, waited, best_state, order = _Run(), math.inf, 0, None, []
+    # the three parts are evaluated in one forward pass (in evaluation mode every row is independent)
+    x_all = torch.cat([data.x_train, data.x_val, data.x_test])
+    y_all = torch.cat([data.y_train, data.y_val, data.y_test])
+    parts = [slice(0, n), slice(n, n + len(data.x_val)), slice(n + len(data.x_val), len(x_all))]
+    hist, best, waited, best_state, perm, pos = _Run(), math.inf, 0, None, None, n
+    model.train()
     for step in range(1, steps + 1):
-        model.train()
-        if len(order) < bs:  # a fresh order for every epoch
-            order = torch.randperm(n, generator=g).tolist()
-        idx, order = order[:bs], order[bs:]
+        if pos + bs > n:  # a fresh order for every epoch
+            perm, pos = torch.randperm(n, generator=g).to(device), 0
+        idx, pos = perm[pos:pos + bs], pos + bs
         x, y = data.x_train[idx], data.y_train[idx]
         if augment:  # the originals plus two randomly shifted copies, fresh at every step
             x = torch.cat([x] + [_random_shift(x, g, data.image_shape) for _ in range(2)])
             y = y.repeat(3)
-        loss = ce(model(x), y)
-        if l1:
-            loss = loss + l1_penalty(weights_of(model), l1)
+        loss = F.cross_entropy(model(x), y)
+        if l1:  # the penalties of l1_penalty and l2_penalty, without re-checking the weights at every step
+            loss = loss + l1 * sum(w.abs().sum() for w in weights)
         if l2_in_loss:
-            loss = loss + l2_penalty(weights_of(model), l2_in_loss)
+            loss = loss + 0.5 * l2_in_loss * sum((w ** 2).sum() for w in weights)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         if step % eval_every == 0 or step == steps:
-            values = (step, *evaluate(model, data.x_train, data.y_train), *evaluate(model, data.x_val, data.y_val),
-                      *evaluate(model, data.x_test, data.y_test))
-            for key, v in zip(("step", "train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc"),
-                              values):
-                getattr(hist, key).append(v)
+            model.eval()
+            with torch.no_grad():
+                out = model(x_all)
+            model.train()
+            hist.step.append(step)
+            for name, part in zip(("train", "val", "test"), parts):
+                getattr(hist, f"{name}_loss").append(F.cross_entropy(out[part], y_all[part]).item())
+                getattr(hist, f"{name}_acc").append((out[part].argmax(1) == y_all[part]).float().mean().item())
             if patience is not None:
                 if hist.val_loss[-1] < best:
                     best, waited, best_state, hist.stopped = hist.val_loss[-1], 0, copy.deepcopy(
@@ -613,6 +623,7 @@ def _fit(model, data, steps, lr, batch_size, l1, l2, augment, patience, optimize
                     waited += 1
                     if waited >= patience:
                         break
+    model.eval()
     if best_state is not None:
         model.load_state_dict(best_state)
     return hist
