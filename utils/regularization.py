@@ -10,7 +10,8 @@ Public functions (what the notebook and learners call):
   plot_decay_sweep, plot_dropout_effect, plot_augmentations, plot_early_stopping, plot_more_data, plot_comparison;
 - exercises: check_soft_threshold, check_inverted_dropout, check_early_stopping, check_decay_strength,
   check_label_preserving; predictions: CAPACITY, ADAMW_SHRINK, L1_ZEROS, COMBINATION_VS_DATA.
-Every random draw comes from an explicit, seeded generator; no function reads or reseeds torch's or NumPy's global one.
+Every random draw comes from an explicit, seeded generator; every function leaves the global generators of torch and
+NumPy as it found them (the one place that needs torch's, nn.Dropout in dropout_vs_torch, runs inside fork_rng).
 """
 
 import copy
@@ -28,7 +29,17 @@ from utils import validation as V
 from utils.data import Split
 from utils.device import one_cpu_thread
 from utils.exercises import check_close, feedback
-from utils.plotstyle import BLACK, BLUE, GREEN, ORANGE, PURPLE, VERMILION, light_log_axis, new_figure
+from utils.plotstyle import (
+    BLACK,
+    BLUE,
+    GREEN,
+    ORANGE,
+    PURPLE,
+    VERMILION,
+    light_log_axis,
+    new_figure,
+    power_of_ten_label,
+)
 from utils.predictions import Prediction
 from utils.training import History, evaluate, make_mlp
 
@@ -922,6 +933,7 @@ def plot_polynomial_fit(degree=15, lam=0.1, fig=None):
         ax.plot(x_tr, y_tr, "o", color=BLACK, ms=5, label="20 points")
         ax.set(xlabel="input x", ylabel="output y", ylim=(-2.5, 2.5), title=title)
         ax.xaxis.set_major_locator(FixedLocator([-1, 0, 1]))
+        ax.yaxis.set_major_locator(FixedLocator([-2, 0, 2]))
         ax.legend(loc="lower right", fontsize=10)
         axc.plot(k, np.abs(w0) + 1e-6, "o-", color=VERMILION, ms=4, lw=1.2)
         axc.plot(k, np.abs(w) + 1e-6, "s-", color=BLUE, ms=4, lw=1.2)
@@ -941,6 +953,11 @@ def plot_polynomial_fit(degree=15, lam=0.1, fig=None):
     return fig
 
 
+def _about(ratio):
+    """A ratio as text: '12' below 1000, otherwise its power of ten ('~10⁹')."""
+    return f"{ratio:.0f}" if ratio < 1000 else "~" + power_of_ten_label(10.0 ** round(math.log10(ratio)))
+
+
 def plot_capacity_curve(lam=0.1):
     """Training and validation MSE against polynomial degree, without and with the penalty `lam`."""
     lam = V.finite_number("lam", lam, low=0, low_open=True)
@@ -954,7 +971,8 @@ def plot_capacity_curve(lam=0.1):
     light_log_axis(ax)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set(xlabel="polynomial degree (capacity)", ylabel="mean squared error", ylim=(1e-3, 1e3),
-           title=f"Worst / best validation error: {worst[0.0]:.0f}× at λ = 0, {worst[lam]:.1f}× at λ = {lam:g}")
+           title=f"Worst / best validation error: {_about(worst[0.0])}× at λ = 0, {_about(worst[lam])}× at "
+                 f"λ = {lam:g}")
     ax.legend(fontsize=10, ncol=2, loc="upper left")
     return fig
 
@@ -1167,6 +1185,8 @@ def plot_early_stopping(patience=5, fig=None):
         ax.plot([steps[best]], [va[best]], "o", color=GREEN, ms=10, label="weights kept")
         ax.axvline(steps[stop], color=VERMILION, ls="--", label="training stops")
         ax.set(xlabel="training step", ylabel="cross-entropy loss", ylim=(0, 1.1 * va.max()), title=title)
+        ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))  # few tick labels: text is most of a redraw
+        ax.yaxis.set_major_locator(MaxNLocator(4, steps=[1, 2, 5, 10]))
         ax.legend(fontsize=10, loc="center right")
         return _freeze_layout(fig)
     ax = fig.axes[0]
