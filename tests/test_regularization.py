@@ -1,12 +1,105 @@
-"""Tests for utils.regularization: penalties, proximal steps, inverted dropout, early stopping, views, checkers."""
+"""Tests for utils.regularization: penalties, proximal steps, inverted dropout, early stopping, the noisy digits task,
+views, checkers (against the wrong answers learners give) and bad input."""
 
+import math
 
 import numpy as np
 import pytest
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from utils import regularization as R
+
+
+def _small_table():
+    return R.comparison(names=("none", "L2"), seeds=(0,), n_train=20, steps=3)
+
+
+def _small_sweep():
+    return R.decay_sweep(lams=(0.03,), seeds=(0,), n_train=20, steps=3)
+
+
+def _small_more():
+    return R.more_data_runs(multiples=(1, 2), base=20, steps=3, seeds=(0,))
+
+
+def _right_dropout(x, p, generator):
+    return x * (torch.rand(x.shape, generator=generator) >= p) / (1 - p)
+
+
+BAD_INPUT_BASE = {
+    "l2_penalty": lambda: {"weights": [torch.ones(3)], "lam": 0.1},
+    "l1_penalty": lambda: {"weights": [torch.ones(3)], "lam": 0.1},
+    "soft_threshold": lambda: {"z": np.array([1.0, -2.0]), "threshold": 0.5},
+    "proportional_shrink": lambda: {"z": np.array([1.0, -2.0]), "lam": 0.5},
+    "proximal_step": lambda: {"w": np.ones(3), "grad": np.ones(3), "lr": 0.1, "lam": 0.1},
+    "penalized_least_squares": lambda: {"X": np.eye(4)[:, :3], "y": np.ones(4), "lam": 0.1, "steps": 20},
+    "ridge": lambda: {"X": np.eye(4)[:, :3], "y": np.ones(4), "lam": 0.1},
+    "inverted_dropout": lambda: {"x": torch.rand(10), "p": 0.3, "generator": torch.Generator().manual_seed(0)},
+    "early_stopping": lambda: {"val_losses": np.array([3.0, 2.0, 2.5]), "patience": 1},
+    "shift_images": lambda: {"images": torch.ones(2, 3, 3), "dx": 1, "dy": 0},
+    "random_shift": lambda: {"x": torch.rand(2, 64), "generator": torch.Generator().manual_seed(0)},
+    "weight_norm": lambda: {"model": nn.Linear(2, 2)},
+    "weights_of": lambda: {"model": nn.Linear(2, 2)},
+    "legendre_features": lambda: {"x": np.linspace(-1, 1, 5), "degree": 3},
+    "true_curve": lambda: {"x": np.linspace(-1, 1, 5)},
+    "polynomial_fit": lambda: {"degree": 3, "lam": 0.1},
+    "geometry_solutions": lambda: {"lam": 1.0},
+    "dropout_vs_torch": lambda: {"n": 1000},
+    "fit": lambda: {"model": R.build_model(hidden=4), "data": R.digits_task(20), "steps": 3},
+    "run_regulariser": lambda: {"name": "L2", "n_train": 20, "steps": 3},
+    "comparison": lambda: {"names": ("none", "L2"), "seeds": (0,), "n_train": 20, "steps": 3},
+    "format_comparison": lambda: {"table": _small_table()},
+    "more_data_runs": lambda: {"multiples": (1, 2), "base": 20, "steps": 3, "seeds": (0,)},
+    "decay_sweep": lambda: {"lams": (0.03,), "seeds": (0,), "n_train": 20, "steps": 3},
+    "l1_weight_stats": lambda: {"n_train": 20, "steps": 3},
+    "early_stopping_curve": lambda: {"n_train": 20, "steps": 3},
+    "plot_sparse_recovery": lambda: dict(zip(("X", "y", "w_true"), R.sparse_regression(n=20, d=5, k=2))),
+    "plot_decay_sweep": lambda: {"sweep": _small_sweep()},
+    "plot_dropout_effect": lambda: {"hists": {"none": R.run_regulariser("none", n_train=20, steps=3)[1]}},
+    "first_step_at_full_training_accuracy": lambda: {"hist": R.run_regulariser("none", n_train=20, steps=3)[1]},
+    "plot_more_data": lambda: {"runs": _small_more()},
+    "plot_comparison": lambda: {"table": _small_table()},
+    "check_soft_threshold": lambda: {"answer": [2.0, 0.0, 0.2, -1.0]},
+    "check_inverted_dropout": lambda: {"fn": _right_dropout},
+    "check_early_stopping": lambda: {"fn": R.early_stopping},
+    "check_decay_strength": lambda: {"answer": 0.769},
+    "check_label_preserving": lambda: {"answer": {"a", "c", "e"}},
+}
+BAD_INPUT_ALLOW = {
+    ("inverted_dropout", "x"): "dropout accepts a tensor of any shape, so an extra dimension is valid input",
+    ("soft_threshold", "z"): "elementwise: any shape is valid input",
+    ("proportional_shrink", "z"): "elementwise: any shape is valid input",
+    ("true_curve", "x"): "elementwise: any shape is valid input",
+}
+
+
+def test_no_helper_reads_or_reseeds_the_global_generators():
+    torch_state, np_state = torch.random.get_rng_state(), np.random.get_state()[1].copy()
+    R.build_model(hidden=8, dropout=0.5, seed=3)
+    R.fit(R.build_model(hidden=8, dropout=0.5, batchnorm=True), R.digits_task(20), steps=5, augment=True)
+    R.dropout_vs_torch(n=1000)
+    R.sgd_decay_equivalence(steps=2)
+    R.polynomial_data(seed=5)
+    R.sparse_regression(seed=4)
+    assert torch.equal(torch.random.get_rng_state(), torch_state)
+    assert np.array_equal(np.random.get_state()[1], np_state)
+
+
+def test_runs_repeat_exactly_and_depend_on_the_seed():
+    a = R.fit(R.build_model(hidden=16, seed=1), R.digits_task(40, seed=1), steps=20, augment=True, seed=1)
+    b = R.fit(R.build_model(hidden=16, seed=1), R.digits_task(40, seed=1), steps=20, augment=True, seed=1)
+    c = R.fit(R.build_model(hidden=16, seed=2), R.digits_task(40, seed=2), steps=20, augment=True, seed=2)
+    assert a.test_loss == b.test_loss and a.test_loss != c.test_loss
+
+
+def test_ridge_refuses_infinite_input_instead_of_hanging():
+    X, y, _ = R.sparse_regression(30, 10, 3)
+    X[0, 0] = np.inf
+    with pytest.raises(ValueError, match="X contains NaN or infinity"):
+        R.ridge(X, y, 0.1)
+
 
 # ----- penalties ---------------------------------------------------------------------------------
 
@@ -18,7 +111,7 @@ def test_penalties_match_hand_computed_values():
 
 
 def test_l2_penalty_gradient_is_lambda_times_w():
-    w = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(5, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0), requires_grad=True)
     R.l2_penalty(w, 0.3).backward()
     torch.testing.assert_close(w.grad, 0.3 * w.detach(), rtol=0, atol=1e-12)
 
@@ -26,7 +119,7 @@ def test_l2_penalty_gradient_is_lambda_times_w():
 @pytest.mark.parametrize("fn", [R.l1_penalty, R.l2_penalty, R.proportional_shrink])
 def test_negative_lambda_raises(fn):
     arg = torch.ones(3) if fn is not R.proportional_shrink else np.ones(3)
-    with pytest.raises(ValueError, match="-0.1"):
+    with pytest.raises(ValueError, match="lam must be >= 0, got -0.1"):
         fn(arg, -0.1)
 
 
@@ -37,6 +130,8 @@ def test_negative_threshold_and_bad_penalty_name_raise():
         R.proximal_step(np.ones(2), np.ones(2), 0.1, 0.1, penalty="l3")
     with pytest.raises(ValueError, match="l1"):
         R.fit(R.build_model(hidden=4), R.digits_task(20), steps=1, l1=-1.0)
+    with pytest.raises(ValueError, match="w and grad"):
+        R.proximal_step(np.ones(2), np.ones(3), 0.1, 0.1)
 
 
 # ----- soft thresholding and proportional shrinkage ------------------------------------------
@@ -101,29 +196,13 @@ def test_weight_decay_equals_l2_penalty_under_sgd():
         assert d < 1e-12, name
 
 
-def test_adam_weight_decay_differs_from_adamw():
-    torch.manual_seed(0)
-    x, y = torch.randn(64, 5), torch.randint(0, 3, (64,))
-    results = {}
-    for cls in (torch.optim.Adam, torch.optim.AdamW):
-        torch.manual_seed(1)
-        model = nn.Linear(5, 3)
-        opt = cls(model.parameters(), lr=0.01, weight_decay=0.1)
-        for _ in range(50):
-            opt.zero_grad()
-            nn.functional.cross_entropy(model(x), y).backward()
-            opt.step()
-        results[cls.__name__] = model.weight.detach().clone()
-    assert (results["Adam"] - results["AdamW"]).abs().max() > 1e-3
-
-
-def test_fit_adam_with_l2_penalty_equals_torch_adam_weight_decay():
+def test_fit_adam_with_l2_penalty_equals_torch_adam_weight_decay_on_weights_only():
     data = R.digits_task(40)
     m1, m2 = R.build_model(hidden=8, seed=3), R.build_model(hidden=8, seed=3)
-    R.fit(m1, data, steps=20, l2=0.1, eval_every=20)
-    # torch's Adam(weight_decay) adds lam * w to every parameter's gradient; do it only on weights by hand
+    R.fit(m1, data, steps=20, batch_size=40, l2=0.1, eval_every=20)
+    # torch's Adam(weight_decay) adds lam * w to the gradient; give it to the weight matrices only, by hand
     opt = torch.optim.Adam([{"params": R.weights_of(m2), "weight_decay": 0.1},
-                            {"params": [p for n, p in m2.named_parameters() if n.endswith("bias")]}], lr=3e-3)
+                            {"params": [p for n, p in m2.named_parameters() if n.endswith("bias")]}], lr=R.LR)
     for _ in range(20):
         opt.zero_grad()
         nn.functional.cross_entropy(m2(data.x_train), data.y_train).backward()
@@ -132,39 +211,65 @@ def test_fit_adam_with_l2_penalty_equals_torch_adam_weight_decay():
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
 
 
+def test_adamw_decays_weight_matrices_but_not_biases_or_batchnorm_parameters():
+    torch.manual_seed(0)  # only this test's own state; fit itself uses explicit generators
+    data = R.digits_task(20)
+    model = R.build_model(hidden=8, batchnorm=True)
+    one_d = {n: p.detach().clone() for n, p in model.named_parameters() if p.ndim == 1}
+    # lr tiny so the data gradient hardly moves anything; with lam = 1000 the decay alone would shrink weights by
+    # a factor (1 - 1e-6 * 1000) per step
+    R.fit(model, data, steps=5, lr=1e-6, l2=1000.0, optimizer="adamw", batch_size=20, eval_every=5)
+    for n, p in model.named_parameters():
+        if p.ndim == 1:
+            torch.testing.assert_close(p.detach(), one_d[n], atol=1e-4, rtol=0)
+    ref = R.build_model(hidden=8, batchnorm=True)
+    ratio = R.weight_norm(model) / R.weight_norm(ref)
+    assert ratio == pytest.approx((1 - 1e-3) ** 5, rel=1e-3)
+
+
 # ----- dropout --------------------------------------------------------------------------------
 
 
-def test_inverted_dropout_preserves_mean_like_torch_dropout():
-    x = torch.rand(1_000_000) + 0.5
-    p = 0.3
-    ours, keep = R.inverted_dropout(x, p, generator=torch.Generator().manual_seed(0))
-    torch.manual_seed(0)
-    theirs = nn.Dropout(p).train()(x)
-    # std of the mean of 1e6 dropout outputs is about 1e-3 here; 5e-3 is a five-sigma tolerance
-    assert ours.mean().item() == pytest.approx(x.mean().item(), abs=5e-3)
-    assert ours.mean().item() == pytest.approx(theirs.mean().item(), abs=5e-3)
-    assert (ours == 0).float().mean().item() == pytest.approx(p, abs=2e-3)
-    assert (theirs == 0).float().mean().item() == pytest.approx(p, abs=2e-3)
-    torch.testing.assert_close(ours[keep], x[keep] / (1 - p))
-    assert ours.std().item() == pytest.approx(theirs.std().item(), rel=1e-2)
+def test_inverted_dropout_matches_torch_dropout_statistics():
+    out = R.dropout_vs_torch(p=0.3, n=1_000_000, seed=0)
+    # the std of the mean of 1e6 dropout outputs is about 1e-3 here; 5e-3 is a five-sigma tolerance
+    assert out["ours mean"] == pytest.approx(out["input mean"], abs=5e-3)
+    assert out["ours mean"] == pytest.approx(out["torch mean"], abs=5e-3)
+    assert out["ours zeroed"] == pytest.approx(0.3, abs=2e-3)
+    assert out["torch zeroed"] == pytest.approx(0.3, abs=2e-3)
+    assert out["kept values are x / (1 - p)"] and out["ours identity in eval"] and out["torch identity in eval"]
+    assert R.dropout_vs_torch(seed=1, n=1000) == R.dropout_vs_torch(seed=1, n=1000)
+
+
+def test_inverted_dropout_kept_values_and_mask_come_from_the_generator():
+    x = torch.rand(5000, generator=torch.Generator().manual_seed(9)) + 0.5
+    out, keep = R.inverted_dropout(x, 0.4, torch.Generator().manual_seed(3))
+    u = torch.rand(5000, generator=torch.Generator().manual_seed(3))
+    assert torch.equal(keep, u >= 0.4)
+    torch.testing.assert_close(out[keep], x[keep] / 0.6)
+    assert torch.all(out[~keep] == 0)
 
 
 def test_inverted_dropout_is_exact_identity_in_eval_like_torch():
-    x = torch.randn(1000)
+    x = torch.randn(1000, generator=torch.Generator().manual_seed(0))
     layer = R.InvertedDropout(0.5).eval()
     assert torch.equal(layer(x), x)
     assert torch.equal(nn.Dropout(0.5).eval()(x), x)
-    out, mask = R.inverted_dropout(x, 0.9, training=False)
+    out, mask = R.inverted_dropout(x, 0.9, torch.Generator(), training=False)
     assert torch.equal(out, x) and mask is None
 
 
 @pytest.mark.parametrize("p", [-0.1, 1.0, 1.5])
 def test_dropout_probability_outside_unit_interval_raises(p):
-    with pytest.raises(ValueError, match=str(p)):
-        R.inverted_dropout(torch.ones(3), p)
-    with pytest.raises(ValueError, match="p must be in"):
+    with pytest.raises(ValueError, match="p must be"):
+        R.inverted_dropout(torch.ones(3), p, torch.Generator())
+    with pytest.raises(ValueError, match="p must be"):
         R.InvertedDropout(p)
+
+
+def test_dropout_without_a_generator_is_refused():
+    with pytest.raises(TypeError, match="generator"):
+        R.inverted_dropout(torch.ones(3), 0.5, None)
 
 
 # ----- early stopping -------------------------------------------------------------------------
@@ -175,6 +280,7 @@ def test_early_stopping_finds_best_and_stop_index():
     assert R.early_stopping(losses, patience=3) == (4, 7)
     assert R.early_stopping(losses, patience=1) == (2, 3)
     assert R.early_stopping(losses, patience=10) == (8, 8)
+    assert R.early_stopping([1.0, 1.0, 1.0], patience=2) == (0, 2)  # an equal loss is no new best
 
 
 @pytest.mark.parametrize("patience", [0, -2])
@@ -185,63 +291,67 @@ def test_patience_below_one_raises(patience):
         R.fit(R.build_model(hidden=4), R.digits_task(20), steps=2, patience=patience)
 
 
-def test_fit_with_patience_restores_best_weights():
+def test_fit_stops_on_the_validation_part_and_restores_its_best_weights():
     data = R.digits_task(40)
     model = R.build_model(hidden=16, seed=0)
-    hist = R.fit(model, data, steps=200, lr=1e-2, patience=2, eval_every=5)
+    hist = R.fit(model, data, steps=400, lr=1e-2, patience=2, eval_every=5)
     best_i, stop_i = R.early_stopping(hist.val_loss, 2)
-    assert stop_i == len(hist.val_loss) - 1 < 200 // 5 - 1  # it stopped early
+    assert stop_i == len(hist.val_loss) - 1 < 400 // 5 - 1  # it stopped early, judged on the validation loss
+    assert hist.stopped == hist.step[best_i]
     restored = nn.functional.cross_entropy(model.eval()(data.x_val), data.y_val).item()
     assert restored == pytest.approx(hist.val_loss[best_i], rel=1e-5)
+    # the test part played no role: its loss at the kept step is what the restored model gives
+    test = nn.functional.cross_entropy(model(data.x_test), data.y_test).item()
+    assert test == pytest.approx(hist.test_loss[best_i], rel=1e-5)
 
 
 # ----- the lesson's noisy digits task and its runs ----------------------------------------------
 
 
-def test_digits_task_mislabels_about_the_requested_fraction_and_keeps_validation_clean():
+def test_digits_task_parts_are_disjoint_and_only_test_labels_are_clean():
     clean, noisy = R.digits_task(800, label_noise=0.0), R.digits_task(800, label_noise=0.2)
     torch.testing.assert_close(noisy.x_train, clean.x_train)
-    assert torch.equal(noisy.y_val, clean.y_val)
+    assert torch.equal(noisy.y_test, clean.y_test)
     wrong = noisy.y_train != clean.y_train
     assert 0.15 < wrong.float().mean().item() < 0.25  # 800 draws: std of the fraction is 0.014
+    assert (noisy.y_val != clean.y_val).any()  # the validation part has wrong labels like the training part
     assert R.wrong_labels(800, label_noise=0.2) == int(wrong.sum())
-    # clean labels are the true digit labels of those images
+    rows = {tuple(r.tolist()) for r in torch.cat([noisy.x_train, noisy.x_val, noisy.x_test])}
     x_all, y_all = R._digits_arrays()
-    first = int(torch.nonzero((x_all == clean.x_train[0]).all(1))[0])
-    assert int(y_all[first]) == int(clean.y_train[0])
+    distinct = len({tuple(r.tolist()) for r in x_all})
+    assert len(rows) == min(800 + 200 + 600, distinct)  # no image in two parts (the data set has a few duplicates)
+    first = int(torch.nonzero((x_all == clean.x_test[0]).all(1))[0])
+    assert int(y_all[first]) == int(clean.y_test[0])
 
 
 def test_digits_task_larger_sets_contain_the_smaller_ones_wrong_labels_included():
     small, large = R.digits_task(100), R.digits_task(400)
     assert torch.equal(large.x_train[:100], small.x_train)
     assert torch.equal(large.y_train[:100], small.y_train)
-    assert torch.equal(large.x_val, small.x_val)
+    assert torch.equal(large.x_test, small.x_test) and torch.equal(large.x_val, small.x_val)
 
 
 @pytest.mark.parametrize("kwargs", [{"label_noise": 1.0}, {"label_noise": -0.1}, {"n_train": 0},
-                                    {"n_train": 2.5}, {"n_train": 5000}])
+                                    {"n_train": 5000}])
 def test_digits_task_bad_arguments_raise(kwargs):
     with pytest.raises(ValueError, match="label_noise" if "label_noise" in kwargs else "n_train"):
         R.digits_task(**{"n_train": 50, **kwargs})
 
 
+def test_fit_uses_mini_batches_so_batch_norm_sees_different_batches():
+    data = R.digits_task(100)
+    model = R.build_model(hidden=8, batchnorm=True)
+    seen = []
+    bn = next(m for m in model if isinstance(m, nn.BatchNorm1d))
+    bn.register_forward_hook(lambda m, inp, out: seen.append(inp[0].shape[0]) if m.training else None)
+    R.fit(model, data, steps=6, batch_size=20, eval_every=6)
+    assert seen == [20] * 6
+
+
 def test_trained_runs_are_cached_per_setting():
-    a, b = R.trained({}, n_train=20, steps=3), R.trained({}, n_train=20, steps=3)
+    a, b = R.run_regulariser("none", n_train=20, steps=3), R.run_regulariser("none", n_train=20, steps=3)
     assert a[0] is b[0]
-    c = R.trained({"l2": 0.1}, n_train=20, steps=3)
-    assert c[0] is not a[0]
-
-
-def test_lesson_run_overfits_and_early_stopping_catches_it():
-    # the story of sections 6 and 8: the unregularised net memorises the wrong labels, its validation
-    # loss is U-shaped, and early stopping (+ dropout + augmentation) beats it on validation accuracy
-    steps, _, val = R.early_stopping_curve()
-    best, _ = R.early_stopping(val, 5)
-    assert 0 < best < len(val) // 3 and val[-1] > 2 * val[best]
-    rows = R.comparison_table(names=("none", "early stopping"))[0]
-    assert rows[0]["train acc"] == 1.0  # all 100 labels fitted, wrong ones included
-    assert rows[1]["val acc"] > rows[0]["val acc"] + 0.05
-    assert rows[1]["gap"] < rows[0]["gap"] / 2
+    assert R.run_regulariser("L2", n_train=20, steps=3)[0] is not a[0]
 
 
 # ----- augmentation ---------------------------------------------------------------------------
@@ -253,11 +363,18 @@ def test_shift_images_moves_pixels_and_fills_zero():
     torch.testing.assert_close(right, torch.tensor([[0.0, 1, 2], [0, 4, 5], [0, 7, 8]]))
     down = R.shift_images(img, 0, 1)[0]
     torch.testing.assert_close(down, torch.tensor([[0.0, 0, 0], [1, 2, 3], [4, 5, 6]]))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="dx"):
         R.shift_images(img, 2, 0)
 
 
-# ----- views and checkers ---------------------------------------------------------------------
+def test_random_shift_repeats_with_the_same_generator():
+    x = torch.rand(50, 64, generator=torch.Generator().manual_seed(0))
+    a = R.random_shift(x, torch.Generator().manual_seed(1))
+    b = R.random_shift(x, torch.Generator().manual_seed(1))
+    assert torch.equal(a, b) and not torch.equal(a, x)
+
+
+# ----- views ----------------------------------------------------------------------------------
 
 
 def _plotted_data_is_finite(fig):
@@ -281,32 +398,193 @@ def test_every_view_sweep_draws_finite_data(name, kwargs):
         fig.canvas.draw()
 
 
-def test_polynomial_overfit_has_large_coefficients_and_penalty_tames_them():
-    w0, tr0, va0 = R.polynomial_fit(15, 0.0)
-    w, tr, va = R.polynomial_fit(15, 1e-3)
-    assert np.linalg.norm(w0) > 10 * np.linalg.norm(w)
-    assert tr0 < tr and va0 > va
+def test_polynomial_view_keeps_every_coefficient_inside_its_panel():
+    fig = R.plot_polynomial_fit(degree=19, lam=1e-8)
+    axc = fig.axes[1]
+    low, high = axc.get_ylim()
+    for line in axc.lines:
+        assert np.all((line.get_ydata() >= low) & (line.get_ydata() <= high))
+    assert all(float(t).is_integer() for t in axc.get_xticks())
 
 
-def test_soft_threshold_checker_accepts_right_and_rejects_wrong(capsys):
-    assert R.check_soft_threshold([2.0, 0.0, 0.2, -1.0])
-    assert not R.check_soft_threshold([1.5, -0.25, 0.6, -1.0])  # proportional shrinkage
-    assert not R.check_soft_threshold([2.0, -0.5, 0.2, -1.0])
-    assert not R.check_soft_threshold(None)
-    assert "❌" in capsys.readouterr().out
+def test_geometry_view_shows_the_whole_diamond_at_every_slider_setting():
+    fig = None
+    for lam in R.GEOMETRY_LAMS:
+        fig = R.plot_penalty_geometry(lam=lam, fig=fig)
+        for ax in fig.axes:
+            ball = ax.lines[8].get_xydata()
+            (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+            assert ball[:, 0].min() >= x0 and ball[:, 0].max() <= x1
+            assert ball[:, 1].min() >= y0 and ball[:, 1].max() <= y1
 
 
-def test_dropout_checker_accepts_right_and_rejects_wrong():
-    def right(x, p, generator):
-        return x * (torch.rand(x.shape, generator=generator) >= p) / (1 - p)
+def test_early_stopping_view_is_linear_and_its_title_follows_the_patience():
+    fig = R.plot_early_stopping(patience=1)
+    assert fig.axes[0].get_yscale() == "linear"
+    steps, _, val, acc = R.early_stopping_curve()
+    best, stop = R.early_stopping(val, 1)
+    assert f"stop at step {steps[stop]}" in fig.axes[0].get_title()
+    assert f"{100 * acc[best]:.1f} % test" in fig.axes[0].get_title()
 
-    def unscaled(x, p, generator):
-        return x * (torch.rand(x.shape, generator=generator) >= p)
 
-    def broken(x, p, generator):
-        raise RuntimeError("oops")
+def test_image_panels_have_a_frame_on_all_four_sides():
+    fig = R.plot_augmentations()
+    for ax in fig.axes:
+        assert all(s.get_visible() for s in ax.spines.values())
 
-    assert R.check_inverted_dropout(right)
-    assert not R.check_inverted_dropout(unscaled)
-    assert not R.check_inverted_dropout(lambda x, p, generator: x)
-    assert not R.check_inverted_dropout(broken)
+
+@pytest.mark.parametrize("build", [lambda: R.plot_polynomial_fit(), lambda: R.plot_penalty_geometry(),
+                                   lambda: R.plot_capacity_curve(), lambda: R.plot_augmentations(),
+                                   lambda: R.plot_comparison(_small_table(), _small_more()),
+                                   lambda: R.plot_decay_sweep(_small_sweep()),
+                                   lambda: R.plot_sparse_recovery(*R.sparse_regression())])
+def test_figures_fit_the_notebook_column(build):
+    from utils.interactive import content_overflow_px
+
+    fig = build()
+    assert fig.get_figwidth() * fig.dpi <= 960 and content_overflow_px(fig) <= 1.0
+
+
+# ----- checkers: the right answer in every form, and the wrong answers learners give -----------------
+
+
+def _verdict(capsys, ok):
+    out = capsys.readouterr().out
+    assert out.count("✅") + out.count("❌") == 1, out  # one verdict per call
+    return out
+
+
+@pytest.mark.parametrize("answer", [[2.0, 0.0, 0.2, -1.0], (2, 0, 0.2, -1), np.array([2.0, 0, 0.2, -1]),
+                                    torch.tensor([2.0, 0.0, 0.2, -1.0])])
+def test_soft_threshold_checker_accepts_every_form_of_the_right_answer(answer, capsys):
+    assert R.check_soft_threshold(answer)
+    _verdict(capsys, True)
+
+
+@pytest.mark.parametrize("answer, hint", [([1.5, -0.25, 0.6, -1.0], "proportional shrinkage"),
+                                          ([2.0, 0.5, 0.2, -1.0], "stop at 0"),
+                                          ([2.0, 0.0, 0.2, 0.0], "keep the sign"),
+                                          ([2.0, -0.5, 0.2, -1.0], "off by"),
+                                          ([2.0, 0.0, 0.2], "shape"),
+                                          (None, "four numbers")])
+def test_soft_threshold_checker_names_the_mistake(answer, hint, capsys):
+    assert not R.check_soft_threshold(answer)
+    assert hint in _verdict(capsys, False)
+
+
+def _scaled_by_one_minus_p(x, p, generator):
+    return x * (torch.rand(x.shape, generator=generator) >= p) * (1 - p)
+
+
+DROPOUT_MUTANTS = {
+    "returns x": (lambda x, p, generator: x, "unchanged"),
+    "ignores x (returns the scaled mask)": (
+        lambda x, p, generator: (torch.rand(x.shape, generator=generator) >= p).float() / (1 - p), "depend on x"),
+    "F.dropout (global generator)": (lambda x, p, generator: F.dropout(x, p), "generator"),
+    "deterministic mask": (lambda x, p, generator: x * (torch.arange(len(x)) % 10 >= 10 * p) / (1 - p), "random"),
+    "torch.rand without generator": (lambda x, p, generator: x * (torch.rand(x.shape) >= p) / (1 - p), "generator"),
+    "not scaled": (lambda x, p, generator: x * (torch.rand(x.shape, generator=generator) >= p), "not scaled"),
+    "scaled by 1 - p": (_scaled_by_one_minus_p, "multiplied"),
+    "keep probability p": (lambda x, p, generator: x * (torch.rand(x.shape, generator=generator) < p) / p,
+                           "probability of dropping"),
+    "a fresh draw per element order": (
+        lambda x, p, generator: x * (torch.rand(x.shape, generator=generator).flip(0) >= p) / (1 - p), "mask"),
+    "raises": (lambda x, p, generator: 1 / 0, "ZeroDivisionError"),
+    "returns the mask too": (lambda x, p, generator: (x, x > 0), "one tensor"),
+}
+
+
+@pytest.mark.parametrize("name", DROPOUT_MUTANTS)
+def test_dropout_checker_rejects_the_wrong_implementations_learners_write(name, capsys):
+    fn, hint = DROPOUT_MUTANTS[name]
+    assert not R.check_inverted_dropout(fn)
+    assert hint in _verdict(capsys, False)
+
+
+def test_dropout_checker_accepts_both_ways_of_drawing_the_mask(capsys):
+    assert R.check_inverted_dropout(_right_dropout)
+    assert R.check_inverted_dropout(lambda x, p, g: torch.where(torch.rand(x.shape, generator=g) < 1 - p,
+                                                                x / (1 - p), torch.zeros_like(x)))
+    assert R.check_inverted_dropout(lambda x, p, g: R.inverted_dropout(x, p, g)[0])
+    assert "❌" not in capsys.readouterr().out
+
+
+def _es_keep_last(losses, patience):
+    best, stop = R.early_stopping(losses, patience)
+    return stop, stop
+
+
+def _es_late(losses, patience):
+    return R._mutant_stops(losses, patience, "late")
+
+
+def _es_no_reset(losses, patience):
+    return R._mutant_stops(losses, patience, "no reset")
+
+
+def _es_ties(losses, patience):
+    return R._mutant_stops(losses, patience, "ties")
+
+
+def _es_never(losses, patience):
+    return int(np.argmin(losses)), len(losses) - 1
+
+
+def _es_early(losses, patience):
+    return R.early_stopping(losses, patience + 1) if patience > 1 else (0, 0)
+
+
+@pytest.mark.parametrize("fn, hint", [(_es_keep_last, "where training stopped"), (_es_late, "too late"),
+                                      (_es_no_reset, "reset"), (_es_ties, "equal to the best"),
+                                      (_es_never, "never stops"), (_es_early, "expected"),
+                                      (lambda losses, patience: 3, "return two whole numbers")])
+def test_early_stopping_checker_names_the_mistake(fn, hint, capsys):
+    assert not R.check_early_stopping(fn)
+    assert hint in _verdict(capsys, False)
+
+
+def test_early_stopping_checker_accepts_a_right_answer(capsys):
+    assert R.check_early_stopping(R.early_stopping)
+    assert R.check_early_stopping(lambda losses, patience: tuple(np.int64(v) for v in R.early_stopping(losses,
+                                                                                                      patience)))
+    assert "❌" not in capsys.readouterr().out
+
+
+def test_the_exercise_solution_matches_its_quoted_numbers():
+    assert R.early_stopping(R.EXERCISE_LOSSES, 2) == (4, 6)
+
+
+@pytest.mark.parametrize("answer", [0.769, 0.77, math.log(2) / (R.LR * R.DECAY_STEPS), np.float32(0.771),
+                                    torch.tensor(0.771)])
+def test_decay_checker_accepts_the_right_lambda_in_every_form(answer, capsys):
+    assert R.check_decay_strength(answer)
+    _verdict(capsys, True)
+
+
+@pytest.mark.parametrize("answer, hint", [(0.5 / (R.LR * R.DECAY_STEPS), "compounds"),
+                                          (1 - 0.5 ** (1 / R.DECAY_STEPS), "divide by the learning rate"),
+                                          (0.5 / R.LR, "single step"), (0.5, "not the fraction"),
+                                          (3.0, "ends at"), ("0.77", "one number"), (None, "placeholder"),
+                                          (float("nan"), "one number")])
+def test_decay_checker_names_the_mistake(answer, hint, capsys):
+    assert not R.check_decay_strength(answer)
+    assert hint in _verdict(capsys, False)
+
+
+def test_decay_checker_answer_halves_the_weight():
+    lam = (1 - 0.5 ** (1 / R.DECAY_STEPS)) / R.LR
+    assert (1 - R.LR * lam) ** R.DECAY_STEPS == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("answer", [{"a", "c", "e"}, ["A", "c", "e"], "a, c, e", ("e", "c", "a")])
+def test_label_checker_accepts_the_right_set_in_every_form(answer, capsys):
+    assert R.check_label_preserving(answer)
+    _verdict(capsys, True)
+
+
+@pytest.mark.parametrize("answer, hint", [({"a", "b", "c", "e"}, "mirrored"), ({"a", "c", "d", "e"}, "6 becomes"),
+                                          ({"a", "c"}, "faint"), ({"c", "e"}, "shift"), ({"a", "z"}, "letters"),
+                                          (None, "letters"), (3, "set of letters")])
+def test_label_checker_names_the_mistake(answer, hint, capsys):
+    assert not R.check_label_preserving(answer)
+    assert hint in _verdict(capsys, False)
