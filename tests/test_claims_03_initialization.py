@@ -260,14 +260,14 @@ def test_s6_xavier_sits_at_chance_for_two_thirds_while_kaiming_falls_at_once(tra
 # §7 ---------------------------------------------------------------------------------------------------------------
 
 def test_s7_normal_init_ends_saturated_near_chance(over_training):
-    """"almost every value of the deeper layers ends pinned at the bounds. Its loss ends near the chance level in every
-    seed: above it in seed 0, below it in seeds 1 and 2, and far above Xavier's in all three"."""
+    """"almost every value of the deeper layers ends pinned at the bounds. Its loss stays within 0.7 of the chance level
+    in every seed (above it in seed 0, below it in seeds 1 and 2) and far above Xavier's in all three"."""
     for seed in SEEDS:
         rec, xav = over_training["normal", seed], over_training["xavier_normal", seed]
         assert np.all(rec["saturated"][1:, -1] > 0.95), seed
         loss = rec["loss"][-20:].mean()
         assert (loss > LN10) == (seed == 0), seed
-        assert loss > 1.5 and loss > 10 * xav["loss"][-20:].mean(), seed
+        assert abs(loss - LN10) < 0.7 and loss > 10 * xav["loss"][-20:].mean(), seed
 
 
 def test_s7_xavier_starts_unsaturated_but_one_in_six_saturates_by_step_149(over_training):
