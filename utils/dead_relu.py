@@ -1161,8 +1161,11 @@ def plot_hyperplanes(lr=LARGE_LR, step=STEPS, seed=0, fig=None):
                    edgecolors="white", linewidths=0.3)
         ax.set_xlim(*_GRID[0][[0, -1]])
         ax.set_ylim(*_GRID[1][[0, -1]])
-        ax.set_xlabel("$x_1$")
-        ax.set_ylabel("$x_2$")
+        ax.set_xlabel("input x₁")
+        ax.set_ylabel("input x₂")
+        # few ticks: every tick label is laid out again on each redraw, and text is most of a redraw's cost
+        ax.set_xticks([-2, -1, 0, 1, 2], labels=["−2", "−1", "0", "1", "2"])
+        ax.set_yticks([-1, 0, 1], labels=["−1", "0", "1"])
         ax.legend(handles=[Line2D([], [], color=GREEN, lw=1.0, label="alive unit"),
                            Line2D([], [], color=VERMILION, ls="--", lw=2.0, label="dead unit (tick: active side)")],
                   loc="lower left", fontsize=10, title="shading: darker = more units active", title_fontsize=10)
