@@ -71,7 +71,7 @@ def test_prediction_sigmoid_batch_rows_between_10_and_90_percent():
     assert zc.SIGMOID_BATCH_ROWS.resolved_answer() == "between 10 % and 90 %"
     for s in NET_SEEDS:
         frac = [r for r in zc.sign_stats_table(batch_sizes=(1, 8, 64), seed=s) if r["activation"] == "sigmoid"][-1]
-        assert 0.1 < frac["same_sign"] < 0.9
+        assert 0.5 < frac["same_sign"] < 0.9          # its "why": most sums keep one sign
 
 
 def test_s2_centred_path_needs_far_fewer_steps_at_offset_2():
