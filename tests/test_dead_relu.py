@@ -59,6 +59,8 @@ def test_counts_equal_a_direct_computation_for_a_deep_mlp():
         assert s.active_fraction == pytest.approx((z > 0).double().mean().item(), abs=1e-12)
     assert stats[0].n_dead >= 1
     assert [s.name for s in stats] == ["1", "3"]
+    assert [s.layer for s in stats] == [1, 2]                    # numbered as the figures number them
+    assert repr(stats[1]).startswith("hidden layer 2 (ReLU, module '3')")
 
 
 def test_conv_channels_are_units_and_inplace_relu_is_measured_correctly():
@@ -224,9 +226,11 @@ def test_make_net_variants_and_bad_names():
 
 def test_lr_index_snaps_to_grid_and_rejects_out_of_range():
     assert dr.lr_index(0.01) == 0 and dr.lr_index(10.0) == 12 and dr.lr_index(10 ** 0.5 * 1.0000001) == 10
-    for bad in (0.0, -1.0, 100.0, "1"):
+    for bad in (0.0, -1.0, 100.0):
         with pytest.raises(ValueError, match="lr"):
             dr.lr_index(bad)
+    with pytest.raises(TypeError, match="lr"):
+        dr.lr_index("1")
 
 
 def _finite_plot_data(fig):
@@ -272,31 +276,123 @@ def test_static_plots_draw_finite_data():
     _finite_plot_data(dr.plot_unit_activity(dr.dead_unit_report(net, torch.randn(50, 2))))
 
 
-def test_check_dead_count_accepts_the_hand_count_only(capsys):
+def test_check_dead_count_accepts_the_hand_count_in_every_form(capsys):
     # by hand: unit 1 (-x2 - 2.5) and unit 2 (-x1 - x2 - 1) are <= 0 at all four points;
     # unit 0 (x1) fires at (1, 2) and unit 3 (0.5 x1 + 0.5 x2 - 1.25) fires at (1, 2).
-    assert dr.check_dead_count(2)
-    assert not dr.check_dead_count(3)
-    assert not dr.check_dead_count("two")
-    assert "❌" in capsys.readouterr().out
+    for right in (2, 2.0, np.int64(2), np.float64(2.0), torch.tensor(2), torch.tensor(2.0), np.array(2)):
+        assert dr.check_dead_count(right) is True, right
+    assert "❌" not in capsys.readouterr().out
 
 
-def test_check_dead_mask_accepts_correct_function_and_rejects_strict_inequality():
-    assert dr.check_dead_mask(lambda pre: (pre <= 0).all(dim=0))
-    assert not dr.check_dead_mask(lambda pre: (pre < 0).all(dim=0))
-    assert not dr.check_dead_mask(lambda pre: (pre <= 0).any(dim=0))
-    assert not dr.check_dead_mask(lambda pre: None)
-    assert not dr.check_dead_mask(lambda pre: 1 / 0)
+@pytest.mark.parametrize("answer, hint", [
+    (4, "sparse, not dead"),               # counted units that are <= 0 at SOME point
+    (0, "include the bias"),               # forgot b
+    (3, "negative bias alone"),            # counted the units with b < 0
+    (1, "all four points"),
+    (2.5, "whole number"),
+    (True, "whole number"),
+    ("2", "whole number"),
+    (None, "replace None"),
+])
+def test_check_dead_count_rejects_learners_mistakes_with_a_hint(capsys, answer, hint):
+    assert dr.check_dead_count(answer) is False
+    out = capsys.readouterr().out
+    assert out.count("❌") == 1 and "✅" not in out and hint in out
 
 
-def test_check_largest_safe_lr():
-    sweep = dr.lr_sweep()
-    dead = sweep["dead"][-1].mean(axis=1)
-    expected = max(lr for lr, d in zip(sweep["lrs"], dead) if d <= 0.1)
-    assert dr.check_largest_safe_lr(float(expected))
-    assert not dr.check_largest_safe_lr(10.0)
-    assert not dr.check_largest_safe_lr(0.01)
-    assert not dr.check_largest_safe_lr(None)
+def test_check_dead_mask_accepts_correct_function(capsys):
+    assert dr.check_dead_mask(lambda pre: (pre <= 0).all(dim=0)) is True
+    assert dr.check_dead_mask(lambda pre: ~(pre > 0).any(dim=0)) is True
+    assert "❌" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("fn, hint", [
+    (lambda pre: (pre < 0).all(dim=0), "exactly 0"),
+    (lambda pre: (pre <= 0).any(dim=0), "SOME examples"),
+    (lambda pre: (pre <= 0).all(dim=1), "shape (12,)"),
+    (lambda pre: None, "shape (12,)"),
+    (lambda pre: 1 / 0, "ZeroDivisionError"),
+    (lambda pre: torch.zeros(12, dtype=torch.bool), "misclassified"),
+    ("my_dead_mask", "without brackets"),
+])
+def test_check_dead_mask_rejects_learners_mistakes_with_a_hint(capsys, fn, hint):
+    assert dr.check_dead_mask(fn) is False
+    out = capsys.readouterr().out
+    assert out.count("❌") == 1 and "✅" not in out and hint in out
+
+
+def test_killing_lr_is_where_the_last_point_stops_firing():
+    """Independent check: scan the learning rate and apply the step to the unit directly."""
+    lrs = np.round(np.arange(0.0, 6.0, 0.001), 3)
+    dead = [bool(((dr.EXERCISE_X @ (dr.KILL_W - lr * dr.KILL_GRAD_W) + dr.KILL_B - lr * dr.KILL_GRAD_B) <= 0).all())
+            for lr in lrs]
+    first = lrs[int(np.argmax(dead))]
+    assert dr._killing_lr() == pytest.approx(first, abs=1e-3) and first == pytest.approx(3.0)
+
+
+def test_check_killing_lr_accepts_the_right_rate_in_every_form(capsys):
+    for right in (3, 3.0, np.float64(3.0), torch.tensor(3.0), 3.0005):
+        assert dr.check_killing_lr(right) is True
+    assert "❌" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("answer, hint", [
+    (2.5 / 3.5, "fired most"),             # killed it only at the point with the largest pre-activation
+    (1.0 / 1.5, "FIRST point"),            # the smallest ratio: the first point to switch off
+    (5.0, "weights move too"),             # moved only the bias
+    (2.0, "too small"),
+    (10.0, "larger than needed"),
+    ("3", "a number"),
+    (None, "replace None"),
+])
+def test_check_killing_lr_rejects_learners_mistakes_with_a_hint(capsys, answer, hint):
+    assert dr.check_killing_lr(answer) is False
+    out = capsys.readouterr().out
+    assert out.count("❌") == 1 and "✅" not in out and hint in out
+
+
+def test_rai_init_puts_one_positive_beta_entry_in_each_row():
+    w, b = dr.rai_init(8, 2000, seed=3)
+    v = torch.cat([w, b[:, None]], dim=1)
+    assert w.shape == (2000, 8) and b.shape == (2000,)
+    # each row's largest entry is (with overwhelming probability) the Beta(2, 1) one: mean 2/3, in (0, 1)
+    top = v.max(dim=1).values
+    assert 0 < top.min() and top.max() < 1.5
+    rest = torch.sort(v, dim=1).values[:, :-1]
+    assert rest.std().item() == pytest.approx(0.6007 / np.sqrt(8), rel=0.1)
+    torch.testing.assert_close(dr.rai_init(8, 2000, seed=3)[0], w)
+
+
+def test_rai_lowers_the_born_dead_probability_of_narrow_nets():
+    he = dr.born_dead_probability([5, 10], [2, 3], n_nets=2000, seed=1)
+    rai = dr.born_dead_probability([5, 10], [2, 3], n_nets=2000, seed=1, init="rai")
+    assert np.all(rai < he)
+
+
+def test_born_dead_probability_refuses_zero_nets_and_huge_sizes():
+    with pytest.raises(ValueError, match="n_nets"):
+        dr.born_dead_probability((2, 4), (4, 8), n_nets=0)
+    with pytest.raises(ValueError, match="too large"):
+        dr.born_dead_probability((2,), (256,), n_nets=20_000, n_inputs=1024)
+
+
+def test_prelu_slope_trace_matches_the_batched_remedy_run():
+    """The single-net trace diverges exactly when the batched `compare_remedies` run of the same seed does."""
+    runs = {r["seed"]: r for r in dr.compare_remedies(seeds=(0, 1)) if r["name"] == "PReLU (α not decayed)"}
+    for seed in (0, 1):
+        trace = dr.prelu_slope_trace(seed=seed)
+        assert (trace["diverged_at"] is not None) == runs[seed]["diverged"]
+    leaky = dr.prelu_slope_trace(seed=0, activation="leaky_0.25", steps=20)
+    assert np.all(leaky["slope_min"] == 0.25) and np.all(leaky["slope_max"] == 0.25)
+
+
+def test_helpers_leave_the_global_torch_generator_alone():
+    torch.manual_seed(11)
+    before = torch.get_rng_state()
+    dr.make_net("prelu", seed=3)
+    dr.make_net(init="rai", seed=4)
+    dr.rai_init(3, 4, seed=5)
+    assert torch.equal(before, torch.get_rng_state())
 
 
 def test_revival_plain_relu_cannot_revive_but_reinit_does():
@@ -400,3 +496,62 @@ def test_first_layer_deaths_never_undo_and_the_count_rejects_an_untrained_rate()
         dr.first_layer_dead_counts(sweep, 0.02)
     with pytest.raises(ValueError, match="lr"):
         dr.first_layer_dead_counts(sweep, -1.0)
+
+
+# ----- bad input (tests/test_bad_input.py) ------------------------------------------------------------------------
+
+def _tiny_sweep():
+    return {"sweep": dr.train_lr_sweep([0.1, 1.0], steps=3, snapshot_every=1)}
+
+
+def _runs():
+    return dr.compare_remedies(steps=3, seeds=(0,))
+
+
+BAD_INPUT_BASE = {
+    "dead_mask": lambda: {"pre": torch.randn(6, 3)},
+    "first_layer_dead_mask": lambda: {"weight": dr.EXERCISE_W, "bias": dr.EXERCISE_B, "x": dr.EXERCISE_X},
+    "prelu_forward": lambda: {"x": torch.randn(5, 3), "alpha": torch.full((3,), 0.25)},
+    "prelu_backward": lambda: {"dout": torch.ones(5, 3),
+                               "cache": dr.prelu_forward(torch.randn(5, 3), torch.full((3,), 0.25))[1]},
+    "born_dead_probability": lambda: {"depths": [2, 4], "widths": [4, 8], "n_nets": 50, "n_inputs": 8},
+    "rai_init": lambda: {"fan_in": 3, "fan_out": 4},
+    "LayerStats": lambda: {"name": "1", "kind": "ReLU", "unit_active_fraction": np.array([0.0, 0.5])},
+    "DeadUnitMonitor": lambda: {"model": dr.make_net()},
+    "dead_unit_report": lambda: {"model": dr.make_net(), "x": dr.make_task().x_train},
+    "overall_dead_fraction": lambda: {"stats": dr.dead_unit_report(dr.make_net(), dr.make_task().x_train)},
+    "WarmupSGD": lambda: {"params": [torch.zeros(2, requires_grad=True)], "lr": 0.1},
+    "train_copies": lambda: {"nets": [dr.make_net()], "data": dr.make_task(), "lrs": [0.5], "seeds": [0],
+                             "steps": 2},
+    "train_lr_sweep": lambda: {"lrs": [0.1, 1.0], "steps": 3, "snapshot_every": 1},
+    "lr_index": lambda: {"lr": 1.0},
+    "first_layer_dead_counts": lambda: {**_tiny_sweep(), "lr": 1.0},
+    "dead_at_birth": lambda: {"n_nets": 2},
+    "compare_remedies": lambda: {"steps": 3, "seeds": (0,)},
+    "summarise_remedies": lambda: {"runs": _runs()},
+    "format_table": lambda: {"rows": dr.summarise_remedies(_runs())},
+    "prelu_slope_trace": lambda: {"steps": 3},
+    "prelu_slopes_under_decay": lambda: {"steps": 3},
+    "revival_experiment": lambda: {"steps": 3},
+    "check_dead_count": lambda: {"answer": 2},
+    "check_dead_mask": lambda: {"fn": lambda pre: (pre <= 0).all(dim=0)},
+    "check_killing_lr": lambda: {"answer": 3.0},
+    "plot_unit_activity": lambda: {"stats": dr.dead_unit_report(dr.make_net(), dr.make_task().x_train)},
+    "plot_dead_vs_lr": _tiny_sweep,
+    "plot_dead_over_steps": lambda: {**_tiny_sweep(), "lrs": [0.1, 1.0]},
+    "plot_dead_at_birth": lambda: {"bias_shifts": np.array([-1.0, 0.0]), "by_shift": np.array([0.5, 0.1]),
+                                   "weight_gains": np.array([0.1, 1.0]), "by_gain": np.array([0.4, 0.1])},
+    "plot_born_dead": lambda: {"depths": np.array([1.0, 2.0]), "widths": np.array([2.0]),
+                               "probs": np.array([[0.1, 0.2]])},
+    "plot_remedies": lambda: {"runs": _runs()},
+}
+BAD_INPUT_ALLOW = {
+    ("compare_remedies", "<result>"): "a run that diverges is reported with dead = NaN and diverged = True",
+    ("summarise_remedies", "<result>"): "the mean dead fraction of a variant whose every run diverged is NaN",
+    ("prelu_slope_trace", "<result>"): "the slopes are recorded up to the step where the loss stops being finite",
+    ("plot_unit_activity", "title"): "any text is a valid title",
+    ("dead_mask", "pre"): "an extra dimension is valid: (N, C, ...) pre-activations of channels",
+    ("dead_unit_report", "x"): "x has whatever shape the model takes (an extra dimension can be valid)",
+    ("LayerStats", "name"): "any module name is valid",
+    ("LayerStats", "kind"): "any module type name is valid",
+}

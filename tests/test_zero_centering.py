@@ -52,16 +52,16 @@ def test_per_example_updates_lie_in_one_orthant_for_positive_inputs():
     x, y = zc.toy_inputs(2.5, seed=1)
     assert np.all(x > 0)
     for w in ([-1.5, 0.0], [3.0, 2.0], [0.3, -0.7]):
-        u = zc.per_example_updates(x, y, w, lr=0.1)
+        u = zc._per_example_updates(x, y, w, lr=0.1)
         same = np.all(u > 0, axis=1) | np.all(u < 0, axis=1)
         assert same.all()
-    steps = np.diff(zc.sgd_path(x, y, zc.W_START, 0.02, 300, seed=2), axis=0)
+    steps = np.diff(zc._sgd_path(x, y, zc.W_START, 0.02, 300, seed=2), axis=0)
     assert (np.all(steps > 0, axis=1) | np.all(steps < 0, axis=1)).all()
 
 
 def test_per_example_updates_mix_signs_when_inputs_are_centred():
     x, y = zc.centred(*zc.toy_inputs(2.5, seed=1))
-    u = zc.per_example_updates(x, y, zc.W_START, lr=0.1)
+    u = zc._per_example_updates(x, y, zc.W_START, lr=0.1)
     mixed = ~(np.all(u >= 0, axis=1) | np.all(u <= 0, axis=1))
     assert mixed.mean() > 0.2
 
@@ -69,7 +69,7 @@ def test_per_example_updates_mix_signs_when_inputs_are_centred():
 def test_per_example_update_equals_autograd_gradient():
     x, y = zc.toy_inputs(1.5, n=5, seed=4)
     w = np.array([0.2, -0.4])
-    u = zc.per_example_updates(x, y, w, lr=0.5)
+    u = zc._per_example_updates(x, y, w, lr=0.5)
     for i in range(5):
         wt = torch.tensor(w, requires_grad=True)
         (0.5 * (torch.tensor(x[i]) @ wt - y[i]) ** 2).backward()
@@ -92,13 +92,13 @@ def test_centring_lowers_the_condition_number_of_offset_inputs():
 
 def test_same_sign_rows_and_alignment_on_hand_made_gradients():
     g = np.array([[1.0, 2.0, 0.5], [-1.0, -0.1, -3.0], [1.0, -1.0, 2.0]])
-    assert zc.same_sign_rows(g).tolist() == [True, True, False]
-    np.testing.assert_allclose(zc.ones_alignment(np.array([[2.0, 2.0], [1.0, -1.0]])), [1.0, 0.0], atol=1e-12)
+    assert zc._same_sign_rows(g).tolist() == [True, True, False]
+    np.testing.assert_allclose(zc._ones_alignment(np.array([[2.0, 2.0], [1.0, -1.0]])), [1.0, 0.0], atol=1e-12)
 
 
 def test_sigmoid_fed_layer_has_one_signed_rows_for_single_examples_and_tanh_does_not():
-    sig = zc.layer_sign_stats("sigmoid", batch_size=1, n_trials=5)
-    tanh = zc.layer_sign_stats("tanh", batch_size=1, n_trials=5)
+    sig = zc._layer_sign_stats("sigmoid", batch_size=1, n_trials=5)
+    tanh = zc._layer_sign_stats("tanh", batch_size=1, n_trials=5)
     assert sig["same_sign"] == 1.0
     assert tanh["same_sign"] < 0.1
     assert sig["alignment"] > 2 * tanh["alignment"]
@@ -168,23 +168,23 @@ def test_mismatched_feature_counts_raise(cloud):
 def test_bad_inputs_raise_clearly(cloud):
     with pytest.raises(ValueError, match="method must be one of"):
         zc.fit_preprocessor(cloud, "normalize")
-    with pytest.raises(ValueError, match="2-D"):
+    with pytest.raises(ValueError, match="2 dimension"):
         zc.fit_preprocessor(cloud[:, 0])
     with pytest.raises(ValueError, match="NaN"):
         zc.fit_preprocessor(np.array([[1.0, np.nan], [2.0, 3.0]]))
     with pytest.raises(TypeError, match="Preprocessor"):
         zc.transform("standardize", cloud)
-    with pytest.raises(ValueError, match="lr must be a positive"):
+    with pytest.raises(ValueError, match="lr must be > 0"):
         zc.gd_path(*zc.toy_inputs(1.0), zc.W_START, -0.1, 5)
-    with pytest.raises(ValueError, match="steps must be a non-negative integer"):
+    with pytest.raises(TypeError, match="steps must be a whole number"):
         zc.gd_path(*zc.toy_inputs(1.0), zc.W_START, 0.1, 2.5)
     with pytest.raises(ValueError, match="w0 must have 2 entries"):
         zc.gd_path(*zc.toy_inputs(1.0), [1.0, 2.0, 3.0], 0.1, 5)
-    with pytest.raises(ValueError, match="lr_scale must be in"):
+    with pytest.raises(ValueError, match="lr_scale must be > 0 and < 2"):
         zc.zigzag_runs(2.0, lr_scale=2.5)
     with pytest.raises(ValueError, match="activation must be one of"):
-        zc.layer_sign_stats("relu")
-    with pytest.raises(ValueError, match="batch_size must be an integer"):
+        zc.activation_training_run("relu")
+    with pytest.raises(ValueError, match="batch_size must be >= 1"):
         zc.batch_orthant_fraction(*zc.toy_inputs(1.0), zc.W_START, 0)
 
 
@@ -224,13 +224,13 @@ def test_every_view_sweep_entry_draws_finite_data(name):
 @pytest.mark.parametrize("offset", [0.0, 2.0, 4.0])
 def test_zigzag_contours_lie_on_their_loss_levels(offset):
     """Each drawn ellipse is a level set of the toy loss: evaluate mse_loss on its points directly."""
-    contours = zc.zigzag_contours(offset)
+    contours = zc._zigzag_contours(offset)
     x, y = zc.toy_inputs(offset)
     problems = {"raw": (x, y), "centred": zc.centred(x, y)}
     for name, curves in contours.items():
         assert curves.shape[0] == 14 and curves.shape[2] == 2
         xs, ys = problems[name]
-        levels = np.array([[zc.mse_loss(xs, ys, w) for w in curve] for curve in curves])   # L(w*) = 0 here
+        levels = np.array([[zc._mse_loss(xs, ys, w) for w in curve] for curve in curves])   # L(w*) = 0 here
         np.testing.assert_allclose(levels, levels[:, :1] * np.ones_like(levels), rtol=1e-9)
         assert levels[0, 0] == pytest.approx(1e-3, rel=1e-9)
         assert np.all(np.diff(levels[:, 0]) > 0)
@@ -257,14 +257,17 @@ def test_zigzag_redrawn_in_place_matches_a_fresh_figure():
 
 def test_view_sweeps_reach_both_extremes_of_every_control():
     entries = zc.VIEW_SWEEPS["plot_zigzag"]
-    for key, lo, hi in (("offset", 0.0, 4.0), ("lr_scale", 0.1, 1.95), ("steps", 1, 400)):
+    for key, lo, hi in (("offset", 0.0, 4.0), ("lr_scale", 0.1, 1.99), ("steps", 1, 400)):
         values = [e[key] for e in entries]
         assert min(values) == lo and max(values) == hi
 
 
 def test_static_plots_build():
     x, _ = zc.make_cloud()
-    assert len(zc.plot_preprocessing(x).axes) == 5
+    fig = zc.plot_preprocessing(x)
+    assert len(fig.axes) == 6 and fig.get_size_inches()[0] * fig.dpi <= 960
+    # the bottom chain starts from the centred cloud: its first panel equals the top row's second
+    np.testing.assert_array_equal(fig.axes[1].collections[0].get_offsets(), fig.axes[3].collections[0].get_offsets())
     assert len(zc.plot_steps_vs_offset(offsets=[0.0, 2.0, 4.0]).axes) == 2
     fig = zc.plot_single_example_steps(offset=2.0, steps=30)
     raw_path = fig.axes[0].lines[0].get_xydata()
@@ -272,13 +275,140 @@ def test_static_plots_build():
     assert len(raw_path) == 31 and (np.all(moves > 0, axis=1) | np.all(moves < 0, axis=1)).all()
 
 
-def test_check_sign_pattern_accepts_right_and_rejects_wrong(capsys):
-    x = np.array([0.4, -0.9, 0.1, -0.3])
-    assert zc.check_sign_pattern([-1, 1, -1, 1], x, upstream=-0.5)
-    assert not zc.check_sign_pattern([-1, -1, -1, -1], x, upstream=-0.5)
-    assert not zc.check_sign_pattern(None, x, upstream=-0.5)
-    assert not zc.check_sign_pattern([1, 1], x, upstream=-0.5)
-    assert "❌" in capsys.readouterr().out
+def test_check_possible_updates_accepts_the_orthant_answer_in_every_form(capsys):
+    for answer in (["A", "B"], ("B", "A"), {"a", "b"}, "AB", "a, b"):
+        assert zc.check_possible_updates(answer, inputs="sigmoid") is True
+    for answer in (["A", "B", "C", "D"], "abcd"):
+        assert zc.check_possible_updates(answer, inputs="tanh") is True
+    assert "❌" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("inputs, answer, hint", [
+    ("sigmoid", ["A"], "dL/dz can be negative"),                 # forgot that the whole step can flip sign
+    ("sigmoid", ["B"], "dL/dz can be negative"),
+    ("sigmoid", ["A", "B", "C", "D"], "mix signs"),              # ignored the inputs' sign
+    ("sigmoid", ["A", "C"], "mix signs"),
+    ("sigmoid", ["C", "D"], "mix signs"),                        # the answer for the opposite question
+    ("tanh", ["A", "B"], "tanh outputs can be negative"),        # carried the sigmoid answer over
+    ("tanh", ["C", "D"], "tanh outputs can be negative"),
+    ("sigmoid", None, "replace None"),
+    ("sigmoid", [1, 2], "list of strings"),
+    ("sigmoid", ["A", "E"], "not candidates"),
+    ("sigmoid", "", "list of strings"),
+])
+def test_check_possible_updates_rejects_learners_mistakes_with_a_hint(capsys, inputs, answer, hint):
+    assert zc.check_possible_updates(answer, inputs=inputs) is False
+    out = capsys.readouterr().out
+    assert out.count("❌") == 1 and "✅" not in out and hint in out
+
+
+def test_check_possible_updates_right_answer_comes_from_the_candidates():
+    """The expected set is computed from the signs of the candidates, not typed in."""
+    one_signed = sorted(k for k, v in zc.UPDATE_CANDIDATES.items() if len({np.sign(c) for c in v}) == 1)
+    assert one_signed == ["A", "B"]
+
+
+def _standardize_right(a, b):
+    m, s = a.mean(0), a.std(0)
+    return (a - m) / s, (b - m) / s
+
+
+@pytest.mark.parametrize("fn, hint", [
+    (lambda a, b: ((a - a.mean(0)) / a.std(0), (b - b.mean(0)) / b.std(0)), "OWN mean"),
+    (lambda a, b: (lambda m, s: ((a - m) / s, (b - m) / s))(np.concatenate([a, b]).mean(0),
+                                                           np.concatenate([a, b]).std(0)), "together"),
+    (lambda a, b: (lambda m, s: ((a - m) / s, (b - m) / s))(a.mean(0), a.std(0, ddof=1)), "ddof=1"),
+    (lambda a, b: (a - a.mean(0), b - a.mean(0)), "did not divide"),
+    (lambda a, b: ((a - a.mean(0)) / a.var(0), (b - a.mean(0)) / a.var(0)), "variance"),
+    (lambda a, b: ((a - a.mean()) / a.std(), (b - a.mean()) / a.std()), "per feature"),
+    (lambda a, b: (a, b), "unchanged"),
+    (lambda a, b: ((a - a.mean(1, keepdims=True)) / a.std(1, keepdims=True), b), "off by"),
+    (lambda a, b: (a.mean(0), b.mean(0)), "axis=0"),
+    (lambda a, b: 1 / 0, "ZeroDivisionError"),
+    ("my_standardize", "without brackets"),
+])
+def test_check_standardize_rejects_learners_mistakes_with_a_hint(capsys, fn, hint):
+    assert zc.check_standardize(fn) is False
+    out = capsys.readouterr().out
+    assert out.count("❌") == 1 and "✅" not in out and hint in out
+
+
+def test_check_standardize_accepts_arrays_and_tensors(capsys):
+    assert zc.check_standardize(_standardize_right) is True
+    assert zc.check_standardize(lambda a, b: tuple(torch.tensor(z) for z in _standardize_right(a, b))) is True
+    assert "❌" not in capsys.readouterr().out
+
+
+def test_weight_gradient_is_dl_dz_times_x_and_includes_the_slope():
+    """dL/dw from autograd through a tanh neuron equals weight_gradient(x, dL/da * tanh'(z))."""
+    x = torch.tensor([0.4, -0.9, 0.1], dtype=torch.float64)
+    w = torch.tensor([0.3, 0.2, -0.5], dtype=torch.float64, requires_grad=True)
+    z = w @ x
+    a = torch.tanh(z)
+    (2.0 * a).backward()                         # dL/da = 2
+    upstream = 2.0 * (1 - torch.tanh(z) ** 2).item()
+    np.testing.assert_allclose(zc.weight_gradient(x.numpy(), upstream), w.grad.numpy(), rtol=1e-12)
+
+
+def test_random_direction_alignment_is_sqrt_2_over_pi_d():
+    for d in (8, 32, 128):
+        assert zc._random_direction_alignment(d) == pytest.approx(np.sqrt(2 / (np.pi * d)), rel=0.03)
+
+
+def test_helpers_leave_the_global_torch_generator_alone():
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    zc.activation_training_run("tanh", steps=3, lr=0.5, seed=4)
+    zc.sign_stats_table((1,), seed=5)
+    zc.normalisation_leak_experiment(steps=2, batch=20, seed=6)
+    assert torch.equal(before, torch.get_rng_state())
+
+
+def test_centred_sigmoid_is_zero_centred_with_sigmoids_slope():
+    x = torch.linspace(-6, 6, 101, dtype=torch.float64, requires_grad=True)
+    y = zc.ACTIVATIONS["sigmoid_centred"]()(x)
+    y.sum().backward()
+    np.testing.assert_allclose(y.detach().numpy(), -y.detach().numpy()[::-1], atol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), (torch.sigmoid(x) * (1 - torch.sigmoid(x))).detach().numpy(),
+                               rtol=1e-12)
+
+
+# ----- bad input (tests/test_bad_input.py) ------------------------------------------------------------------------
+
+def _toy():
+    x, y = zc.toy_inputs(2.0, n=16)
+    return {"x": x, "y": y}
+
+
+def _fake_runs():
+    return {a: zc.activation_training_run(a, steps=3, lr=0.5) for a in ("sigmoid", "tanh")}
+
+
+BAD_INPUT_BASE = {
+    "weight_gradient": lambda: {"x": np.array([0.3, -1.2]), "upstream": 0.7},
+    "toy_inputs": lambda: {"offset": 2.0},
+    "centred": _toy,
+    "curvatures": lambda: {"x": _toy()["x"]},
+    "condition_number": lambda: {"x": _toy()["x"]},
+    "gd_path": lambda: {**_toy(), "w0": np.array([-1.5, 0.0]), "lr": 0.05, "steps": 5},
+    "steps_to_converge": lambda: {**_toy(), "w0": np.array([-1.5, 0.0]), "lr": 0.05},
+    "batch_orthant_fraction": lambda: {**_toy(), "w": np.array([-1.5, 0.0]), "batch_size": 4, "n_batches": 5},
+    "Preprocessor": lambda: {"method": "center", "mean": np.zeros(2), "matrix": np.eye(2)},
+    "fit_preprocessor": lambda: {"x_train": _toy()["x"]},
+    "transform": lambda: {"pre": zc.fit_preprocessor(_toy()["x"]), "x": _toy()["x"]},
+    "preprocess": lambda: {"x_train": _toy()["x"]},
+    "preprocessing_table": lambda: {"x": _toy()["x"], "y": _toy()["y"] + 0.1 * np.arange(16)},
+    "normalisation_leak_experiment": lambda: {"steps": 2},
+    "activation_training_run": lambda: {"steps": 3},
+    "activation_comparison": lambda: {"steps": 3, "seeds": (0,)},
+    "tuned_activation_rates": lambda: {"steps": 3, "lrs": (0.5,)},
+    "plot_zigzag": lambda: {"steps": 5},
+    "plot_single_example_steps": lambda: {"steps": 5},
+    "plot_preprocessing": lambda: {"x": zc.make_cloud(n=50)[0]},
+    "plot_activation_runs": lambda: {"runs": _fake_runs()},
+    "check_possible_updates": lambda: {"answer": ["A", "B"]},
+    "check_standardize": lambda: {"fn": _standardize_right},
+}
 
 
 def test_check_standardize_accepts_training_stats_and_rejects_own_stats():

@@ -1,4 +1,14 @@
-"""Dead ReLUs: a monitor that finds them, the mechanisms that kill them, and the experiments of notebook 05."""
+"""Dead ReLUs: a monitor that finds them, the mechanisms that kill them, and the experiments of notebook 05.
+
+Public (what the notebook and learners call): the computations (`dead_mask`, `first_layer_dead_mask`,
+`prelu_forward`, `prelu_backward`, `born_dead_probability`, `rai_init`), the monitor (`LayerStats`,
+`DeadUnitMonitor`, `dead_unit_report`, `overall_dead_fraction`), the experiments (`make_task`, `make_net`,
+`WarmupSGD`, `train_copies`, `train_lr_sweep`, `lr_sweep`, `lr_index`, `first_layer_dead_counts`, `dead_at_birth`,
+`compare_remedies`, `summarise_remedies`, `format_table`, `prelu_slope_trace`, `prelu_slopes_under_decay`,
+`revival_experiment`), the exercise checkers (`check_*`), the figures (`plot_*`) and the predictions asked in the
+notebook (`LAYER2_DEAD_AT_LARGE_LR`, `BORN_DEAD_NARROW`, `PRELU_DIVERGES`, `PLAIN_REVIVAL`).  Everything else is
+private.
+"""
 
 import functools
 import math
@@ -10,10 +20,12 @@ from matplotlib.lines import Line2D
 from torch import nn
 from torch.nn import functional as F
 
+from utils import validation
 from utils.data import load_dataset
 from utils.device import one_cpu_thread
 from utils.exercises import feedback
-from utils.plotstyle import BLUE, GREEN, ORANGE, PALETTE, PURPLE, SKY, VERMILION, new_figure
+from utils.plotstyle import BLUE, GREEN, ORANGE, PALETTE, PURPLE, VERMILION, new_figure
+from utils.predictions import Prediction
 from utils.training import evaluate, make_mlp, train
 
 # Activations whose output is > 0 exactly where their input is > 0, so "never positive" means the
@@ -28,6 +40,25 @@ BATCH_SIZE = 32
 SNAPSHOT_EVERY = 10
 LR_EXPONENTS = tuple(-2 + 0.25 * k for k in range(13))     # learning rates 10**-2 … 10**1
 LARGE_LR = 10 ** 0.5
+ACTIVATION_NAMES = ("relu", "leaky", "leaky_0.25", "prelu", "elu")
+INIT_NAMES = ("default", "kaiming", "rai")
+MAX_STEPS = 5000          # the most SGD steps an experiment runs (a few seconds on the CPU)
+
+
+def _seed(seed, name="seed"):
+    return validation.seed_value(name, seed)
+
+
+def _positive_list(name, values, high, whole=False, max_len=64):
+    """A non-empty list of positive numbers (whole numbers if `whole`), each at most `high`."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a list of numbers, got {values!r}")
+    values = list(values)
+    if not values or len(values) > max_len:
+        raise ValueError(f"{name} must hold 1 to {max_len} values, got {len(values)}")
+    if whole:
+        return [validation.integer(name, v, low=1, high=high) for v in values]
+    return [validation.finite_number(name, v, low=0, high=high, low_open=True) for v in values]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -42,6 +73,8 @@ def dead_mask(pre):
     """
     if not isinstance(pre, torch.Tensor):
         raise TypeError(f"pre must be a torch.Tensor of shape (N, H), got {type(pre).__name__}")
+    if pre.is_floating_point() and not bool(torch.isfinite(pre).all()):
+        raise ValueError("pre contains NaN or infinity")
     if pre.ndim < 2:
         raise ValueError(f"pre must have shape (N, H) or (N, C, ...), got shape {tuple(pre.shape)}")
     if pre.shape[0] == 0:
@@ -54,6 +87,9 @@ def first_layer_dead_mask(weight, bias, x):
 
     weight: (H, d); bias: (H,); x: (N, d).  Returns a bool tensor (H,).
     """
+    weight = validation.tensor("weight", weight, ndim=2)
+    bias = validation.tensor("bias", bias, shape=(weight.shape[0],))
+    x = validation.tensor("x", x, shape=(None, weight.shape[1]), max_size=10**7)
     return dead_mask(x @ weight.T + bias)
 
 
@@ -63,6 +99,8 @@ def prelu_forward(x, alpha):
     x: (N, C, ...) inputs; alpha: (C,) one slope per channel, or (1,) one shared slope.
     Returns out (same shape as x) and a cache for `prelu_backward`.
     """
+    x = validation.tensor("x", x, max_size=10**8)
+    alpha = validation.tensor("alpha", alpha, dtype=x.dtype)
     if alpha.ndim != 1 or alpha.numel() not in (1, x.shape[1] if x.ndim > 1 else 1):
         raise ValueError(f"alpha must have shape (1,) or (C,) with C = x.shape[1]; got alpha {tuple(alpha.shape)} "
                          f"for x {tuple(x.shape)}")
@@ -76,7 +114,10 @@ def prelu_backward(dout, cache):
 
     dout: upstream gradient, shape of x.  Returns dx (shape of x) and dalpha (shape of alpha).
     """
+    if not (isinstance(cache, tuple) and len(cache) == 3):
+        raise TypeError("cache must be the second value returned by prelu_forward")
     x, a, alpha_shape = cache
+    dout = validation.tensor("dout", dout, shape=tuple(x.shape), dtype=x.dtype)
     negative = x <= 0
     dx = torch.where(negative, a * dout, dout)
     contrib = torch.where(negative, dout * x, torch.zeros_like(x))
@@ -87,8 +128,7 @@ def prelu_backward(dout, cache):
     return dx, dalpha
 
 
-@one_cpu_thread()
-def born_dead_probability(depths, widths, n_nets=4000, n_inputs=64, d_in=2, seed=0, device=None):
+def born_dead_probability(depths, widths, n_nets=4000, n_inputs=64, d_in=2, seed=0, device=None, init="he"):
     """Monte Carlo estimate of P(a freshly initialised deep ReLU net is born dead), after Lu et al. (2019).
 
     Each net has `depth` hidden layers of `width` ReLU units, He-normal weights, zero biases, and is
@@ -96,23 +136,40 @@ def born_dead_probability(depths, widths, n_nets=4000, n_inputs=64, d_in=2, seed
     layer outputs zero for every input: every later layer then sees zeros and the output is constant.
     All nets of one width are simulated at once (batched matrix products), and since a zero layer stays
     zero, one pass up to max(depths) answers every depth.
-    Returns an array (len(widths), len(depths)) of probabilities.
+    init: "he" (He-normal weights, zero biases) or "rai" (`rai_init`: weights and biases, Lu et al.'s remedy).
+    Returns an array (len(widths), len(depths)) of probabilities.  Results are cached.
     """
-    depths = [int(d) for d in depths]
-    if not depths or min(depths) < 1:
-        raise ValueError(f"depths must be positive integers, got {depths}")
-    if not widths or min(widths) < 1:
-        raise ValueError(f"widths must be positive integers, got {list(widths)}")
+    depths = _positive_list("depths", depths, high=200, whole=True, max_len=200)
+    widths = _positive_list("widths", widths, high=256, whole=True, max_len=16)
+    n_nets = validation.size("n_nets", n_nets, high=20_000)
+    n_inputs = validation.size("n_inputs", n_inputs, high=1024)
+    d_in = validation.size("d_in", d_in, high=64)
+    if n_nets * n_inputs * max(max(widths), d_in) > 5 * 10**7:
+        raise ValueError(f"n_nets * n_inputs * width = {n_nets * n_inputs * max(widths)} is too large (at most 5e7): "
+                         f"{validation.SIZE_NOTE}")
+    init = validation.one_of("init", init, ("he", "rai"))
+    device = validation.device_value("device", device)
+    return _born_dead_probability(tuple(depths), tuple(widths), n_nets, n_inputs, d_in, _seed(seed), str(device),
+                                  init).copy()
+
+
+@functools.lru_cache(maxsize=8)
+@one_cpu_thread()
+def _born_dead_probability(depths, widths, n_nets, n_inputs, d_in, seed, device, init):
     g = torch.Generator().manual_seed(seed)
-    device = torch.device(device or "cpu")
+    device = torch.device(device)
     x = (2 * torch.rand(n_nets, n_inputs, d_in, generator=g) - 1).to(device)
     probs = np.zeros((len(widths), len(depths)))
     for i, width in enumerate(widths):
         h, fan_in = x, d_in
         first_dead = torch.full((n_nets,), math.inf, device=device)
         for layer in range(1, max(depths) + 1):
-            w = (torch.randn(n_nets, fan_in, width, generator=g) * math.sqrt(2.0 / fan_in)).to(device)
-            h = torch.relu(torch.bmm(h, w))
+            if init == "he":
+                h = torch.relu(torch.bmm(h, (torch.randn(n_nets, fan_in, width, generator=g)
+                                              * math.sqrt(2.0 / fan_in)).to(device)))
+            else:
+                w, b = _rai_tensors(fan_in, width, g, n_nets)
+                h = torch.relu(torch.baddbmm(b.to(device), h, w.to(device)))
             all_zero = ~(h > 0).flatten(1).any(dim=1)
             first_dead = torch.where(all_zero & (first_dead == math.inf),
                                      torch.full_like(first_dead, layer), first_dead)
@@ -136,6 +193,15 @@ class LayerStats:
     name: str
     kind: str
     unit_active_fraction: np.ndarray
+    layer: int = 1                  # position among the monitored layers: "hidden layer 1, 2, …" as in the figures
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not isinstance(self.kind, str):
+            raise TypeError(f"name and kind must be strings, got {self.name!r} and {self.kind!r}")
+        self.unit_active_fraction = validation.array("unit_active_fraction", self.unit_active_fraction, ndim=1)
+        if np.any((self.unit_active_fraction < 0) | (self.unit_active_fraction > 1)):
+            raise ValueError("unit_active_fraction must hold fractions in [0, 1]")
+        self.layer = validation.integer("layer", self.layer, low=1, high=10_000)
 
     @property
     def n_units(self):
@@ -160,8 +226,8 @@ class LayerStats:
         return float(self.unit_active_fraction.mean())
 
     def __repr__(self):
-        return (f"{self.name:>10} ({self.kind}): {self.n_dead:3d}/{self.n_units} dead "
-                f"({self.dead_fraction:.0%}), {self.active_fraction:.0%} of outputs active")
+        return (f"hidden layer {self.layer} ({self.kind}, module {self.name!r}): {self.n_dead:3d}/{self.n_units} "
+                f"dead ({self.dead_fraction:.0%}), {self.active_fraction:.0%} of outputs active")
 
 
 class DeadUnitMonitor:
@@ -226,8 +292,9 @@ class DeadUnitMonitor:
         """A list of LayerStats, one per ReLU-like layer, in the order of `model.named_modules()`."""
         if all(c == 0 for c in self._count.values()):
             raise ValueError("the monitor has seen no forward pass yet: run the model inside the `with` block")
-        return [LayerStats(name, type(m).__name__, (self._active[name] / self._count[name]).numpy())
-                for name, m in self.layers if self._count[name] > 0]
+        seen = [(name, m) for name, m in self.layers if self._count[name] > 0]
+        return [LayerStats(name, type(m).__name__, (self._active[name] / self._count[name]).numpy(), i + 1)
+                for i, (name, m) in enumerate(seen)]
 
 
 def dead_unit_report(model, x, batch_size=1024):
@@ -240,6 +307,9 @@ def dead_unit_report(model, x, batch_size=1024):
         raise TypeError(f"x must be a torch.Tensor of inputs, got {type(x).__name__}")
     if x.ndim == 0 or x.shape[0] == 0:
         raise ValueError(f"x is an empty data set (shape {tuple(x.shape)}): need at least one example")
+    if x.is_floating_point() and not bool(torch.isfinite(x).all()):
+        raise ValueError("x contains NaN or infinity")
+    batch_size = validation.size("batch_size", batch_size, high=10**6)
     monitor = DeadUnitMonitor(model)
     param = next(model.parameters(), None)
     if param is not None:
@@ -257,6 +327,10 @@ def dead_unit_report(model, x, batch_size=1024):
 
 def overall_dead_fraction(stats):
     """Dead units over all units of all monitored layers (a number in [0, 1])."""
+    if isinstance(stats, LayerStats):
+        stats = [stats]
+    if not isinstance(stats, (list, tuple)) or not stats or not all(isinstance(t, LayerStats) for t in stats):
+        raise TypeError(f"stats must be a list of LayerStats (from dead_unit_report), got {stats!r}"[:200])
     return sum(s.n_dead for s in stats) / sum(s.n_units for s in stats)
 
 
@@ -266,7 +340,7 @@ def overall_dead_fraction(stats):
 
 def make_task(seed=0, device="cpu"):
     """The two-moons data set all experiments share (300 training, 100 validation points)."""
-    return load_dataset(TASK, n=400, seed=seed, device=device)
+    return load_dataset(TASK, n=400, seed=_seed(seed), device=validation.device_value("device", device))
 
 
 def make_net(activation="relu", init="default", bias_init=0.0, batchnorm=False, seed=0):
@@ -275,27 +349,67 @@ def make_net(activation="relu", init="default", bias_init=0.0, batchnorm=False, 
     activation: "relu", "leaky" (slope 0.01), "prelu" (one learned slope per unit, starts at 0.25), "elu".
     init: "default" (PyTorch's), "kaiming" (He-normal weights, biases = bias_init).
     """
-    makers = {"relu": nn.ReLU, "leaky": lambda: nn.LeakyReLU(0.01), "elu": nn.ELU}
+    makers = {"relu": nn.ReLU, "leaky": lambda: nn.LeakyReLU(0.01), "leaky_0.25": lambda: nn.LeakyReLU(0.25),
+              "elu": nn.ELU}
     widths = iter(SIZES[1:-1])
     makers["prelu"] = lambda: nn.PReLU(next(widths), init=0.25)
-    if activation not in makers:
-        raise ValueError(f"unknown activation {activation!r}; expected one of {sorted(makers)}")
-    if init not in ("default", "kaiming"):
-        raise ValueError(f"unknown init {init!r}; expected 'default' or 'kaiming'")
-    torch.manual_seed(seed)
-    net = make_mlp(SIZES, activation=makers[activation], batchnorm=batchnorm)
-    if init == "kaiming":
-        for layer in net:
-            if isinstance(layer, nn.Linear):
-                nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
-                nn.init.constant_(layer.bias, bias_init)
+    validation.one_of("activation", activation, ACTIVATION_NAMES)
+    validation.one_of("init", init, INIT_NAMES)
+    bias_init = validation.finite_number("bias_init", bias_init, low=-100, high=100)
+    batchnorm = validation.boolean("batchnorm", batchnorm)
+    seed = _seed(seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = make_mlp(SIZES, activation=makers[activation], batchnorm=batchnorm)
+        if init == "kaiming":
+            for layer in net:
+                if isinstance(layer, nn.Linear):
+                    nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+                    nn.init.constant_(layer.bias, bias_init)
+    if init == "rai":
+        g = torch.Generator().manual_seed(seed)
+        hidden = [m for m in net if isinstance(m, nn.Linear)][:-1]
+        with torch.no_grad():
+            for layer in hidden:
+                w, b = _rai_tensors(layer.in_features, layer.out_features, g)
+                layer.weight.copy_(w[0].T)
+                layer.bias.copy_(b[0, 0])
     return net
+
+
+def _rai_tensors(fan_in, fan_out, generator, n=1):
+    """n independent RAI layers: weights (n, fan_in, fan_out) for a batched product, biases (n, 1, fan_out)."""
+    v = torch.randn(n, fan_out, fan_in + 1, generator=generator) * (0.6007 / math.sqrt(fan_in))
+    k = torch.randint(fan_in + 1, (n, fan_out, 1), generator=generator)
+    # Beta(2, 1) is the distribution of the larger of two independent Uniform(0, 1) draws.
+    positive = torch.rand(n, fan_out, 2, generator=generator).max(dim=2, keepdim=True).values
+    v.scatter_(2, k, positive)
+    return v[:, :, :-1].transpose(1, 2).contiguous(), v[:, None, :, -1].contiguous()
+
+
+def rai_init(fan_in, fan_out, seed=0):
+    """Randomized asymmetric initialisation (after Lu et al. 2019) of one layer that feeds ReLU units.
+
+    For each unit, the row v = [w, b] (fan_in + 1 numbers) is drawn from N(0, 0.6007² / fan_in); then ONE entry of
+    the row, chosen uniformly at random, is replaced by a positive draw from Beta(2, 1).  The positive entry makes
+    the unit likely to be active on some inputs, which keeps deep, narrow nets from being born dead.
+    Returns weight (fan_out, fan_in) and bias (fan_out,) as float32 tensors.
+    """
+    fan_in = validation.size("fan_in", fan_in, high=100_000)
+    fan_out = validation.size("fan_out", fan_out, high=100_000)
+    if fan_in * fan_out > 10**8:
+        raise ValueError(f"fan_in * fan_out = {fan_in * fan_out} is too large (at most 1e8): {validation.SIZE_NOTE}")
+    w, b = _rai_tensors(fan_in, fan_out, torch.Generator().manual_seed(_seed(seed)))
+    return w[0].T.contiguous(), b[0, 0].contiguous()
 
 
 class WarmupSGD(torch.optim.SGD):
     """Plain SGD whose learning rate rises linearly from lr/warmup_steps to lr over the first steps."""
 
     def __init__(self, params, lr, warmup_steps=100, weight_decay=0.0):
+        lr = validation.finite_number("lr", lr, low=0, low_open=True)
+        warmup_steps = validation.size("warmup_steps", warmup_steps, high=10**6)
+        weight_decay = validation.finite_number("weight_decay", weight_decay, low=0, high=1)
         super().__init__(params, lr=lr, weight_decay=weight_decay)
         self.warmup_steps, self.t = int(warmup_steps), 0
         self.base_lrs = [group["lr"] for group in self.param_groups]
@@ -396,11 +510,21 @@ def train_copies(nets, data, lrs, seeds, steps=STEPS, batch_size=BATCH_SIZE, wei
     number or k numbers (0 = none).  A copy whose loss becomes inf/NaN is frozen from then on.
     Returns the nets, trained in place, and a bool array (k,) marking the frozen copies.
     """
+    if not isinstance(nets, (list, tuple)) or not all(isinstance(n, nn.Sequential) for n in nets):
+        raise TypeError("nets must be a list of make_net nets")
+    lrs = _positive_list("lrs", lrs, high=10**6, max_len=1000)
+    seeds = [_seed(v, "seeds") for v in seeds]
+    steps = validation.size("steps", steps, high=MAX_STEPS)
+    batch_size = validation.size("batch_size", batch_size, high=10**5)
+    weight_decay = validation.finite_number("weight_decay", weight_decay, low=0, high=1)
+    warmup_steps = (validation.size("warmup_steps", warmup_steps, high=10**6, low=0)
+                    if not hasattr(warmup_steps, "__iter__") else
+                    [validation.size("warmup_steps", v, high=10**6, low=0) for v in warmup_steps])
     k = len(nets)
     if k == 0 or len(lrs) != k or len(seeds) != k:
         raise ValueError(f"need one learning rate and one seed per net; got {k} nets, {len(lrs)} lrs, "
                          f"{len(seeds)} seeds")
-    device = torch.device(device or "cpu")
+    device = validation.device_value("device", device)
     layers = _stack_nets(nets, device)
     params = [p for layer in layers for p in layer.params]
     decayed = [layer.kind != "prelu" for layer in layers for _ in layer.params]
@@ -425,7 +549,6 @@ def train_copies(nets, data, lrs, seeds, steps=STEPS, batch_size=BATCH_SIZE, wei
     return _unstack_into(layers, nets), frozen.cpu().numpy()
 
 
-@one_cpu_thread()
 def train_lr_sweep(lrs, steps=STEPS, batch_size=BATCH_SIZE, snapshot_every=SNAPSHOT_EVERY, seed=0, device=None):
     """Train copies of one seeded 2-32-32-2 ReLU net with plain SGD, one copy per learning rate.
 
@@ -438,10 +561,16 @@ def train_lr_sweep(lrs, steps=STEPS, batch_size=BATCH_SIZE, snapshot_every=SNAPS
       training loss; val_acc (K,); exploded (K,) bool (the loss became inf/NaN and the copy was frozen);
       x_train (N, 2), y_train (N,) for drawing.
     """
-    lrs = [float(v) for v in lrs]
-    if not lrs or min(lrs) <= 0:
-        raise ValueError(f"lrs must be positive learning rates, got {lrs}")
-    device = torch.device(device or "cpu")
+    lrs = _positive_list("lrs", lrs, high=1000, max_len=64)
+    steps = validation.size("steps", steps, high=MAX_STEPS)
+    batch_size = validation.size("batch_size", batch_size, high=10**5)
+    snapshot_every = validation.size("snapshot_every", snapshot_every, high=MAX_STEPS)
+    return _train_lr_sweep(lrs, steps, batch_size, snapshot_every, _seed(seed),
+                           validation.device_value("device", device))
+
+
+@one_cpu_thread()
+def _train_lr_sweep(lrs, steps, batch_size, snapshot_every, seed, device):
     data = make_task(seed, device)
     layers = _stack_nets([make_net(seed=seed)] * len(lrs), device)
     flat = [p for layer in layers for p in layer.params]
@@ -483,27 +612,24 @@ def train_lr_sweep(lrs, steps=STEPS, batch_size=BATCH_SIZE, snapshot_every=SNAPS
 
 
 @functools.lru_cache(maxsize=4)
-def lr_sweep(seed=0):
+def _lr_sweep(seed=0):
     """`train_lr_sweep` over the notebook's grid of learning rates, computed once and cached."""
-    return train_lr_sweep([10 ** e for e in LR_EXPONENTS], seed=seed)
+    return _train_lr_sweep([10 ** e for e in LR_EXPONENTS], STEPS, BATCH_SIZE, SNAPSHOT_EVERY, seed,
+                           torch.device("cpu"))
+
+
+def lr_sweep(seed=0):
+    """`train_lr_sweep` over the notebook's grid of learning rates (10**-2 … 10**1), computed once and cached."""
+    return _lr_sweep(_seed(seed))
 
 
 def lr_index(lr):
     """Index of a learning rate in the notebook's grid (the slider snaps to it)."""
-    if not isinstance(lr, (int, float, np.floating)) or not lr > 0:
-        raise ValueError(f"lr must be a positive number, got {lr!r}")
+    lr = validation.finite_number("lr", lr, low=0, low_open=True)
     e = math.log10(lr)
     if not LR_EXPONENTS[0] - 1e-6 <= e <= LR_EXPONENTS[-1] + 1e-6:
         raise ValueError(f"lr must be between 1e-2 and 1e1 (the precomputed grid), got {lr}")
     return int(round((e - LR_EXPONENTS[0]) / 0.25))
-
-
-def largest_safe_lr(bound=0.1, seed=0):
-    """The largest grid learning rate whose dead fraction after training (whole net) is <= bound."""
-    sweep = lr_sweep(seed)
-    dead = sweep["dead"][-1].mean(axis=1)
-    ok = np.flatnonzero(dead <= bound)
-    return float(sweep["lrs"][ok[-1]]) if len(ok) else None
 
 
 def first_layer_dead_counts(sweep, lr):
@@ -512,8 +638,9 @@ def first_layer_dead_counts(sweep, lr):
     Returns an int array (S,).  A first-layer unit sees the fixed data, so once dead it stays dead:
     this count only ever rises, unlike the second layer's, where a unit can come back when its inputs move.
     """
-    if not isinstance(lr, (int, float, np.floating)) or isinstance(lr, bool) or not lr > 0:
-        raise ValueError(f"lr must be a positive number, got {lr!r}")
+    if not isinstance(sweep, dict) or not {"lrs", "dead", "w1"} <= set(sweep):
+        raise TypeError("sweep must be a result of train_lr_sweep or lr_sweep")
+    lr = validation.finite_number("lr", lr, low=0, low_open=True)
     k = int(np.argmin(np.abs(np.log(sweep["lrs"]) - math.log(lr))))
     if not math.isclose(sweep["lrs"][k], lr, rel_tol=0.02):
         raise ValueError(f"lr = {lr:g} was not trained in this sweep; its rates are "
@@ -531,7 +658,12 @@ def dead_at_birth(bias_shifts=(-1.0, -0.5, -0.25, 0.0, 0.25), weight_gains=(0.01
     shifted by `bias_shift` or every weight multiplied by `weight_gain`; averaged over n_nets seeds.
     Returns (dead fraction per shift (len(bias_shifts),), per gain (len(weight_gains),)).
     """
-    x = make_task(seed).x_train
+    if isinstance(bias_shifts, (str, bytes)) or not hasattr(bias_shifts, "__iter__") or not list(bias_shifts):
+        raise TypeError(f"bias_shifts must be a non-empty list of numbers, got {bias_shifts!r}")
+    bias_shifts = [validation.finite_number("bias_shifts", c, low=-100, high=100) for c in bias_shifts]
+    weight_gains = _positive_list("weight_gains", weight_gains, high=1000, max_len=32)
+    n_nets = validation.size("n_nets", n_nets, high=500)
+    x = make_task(_seed(seed)).x_train
 
     def mean_dead(edit):
         fractions = []
@@ -562,6 +694,8 @@ REMEDIES = {
     "BatchNorm before ReLU": ({"batchnorm": True}, 1.0, 0),
     "Kaiming init, zero bias": ({"init": "kaiming"}, 1.0, 0),
     "Kaiming init, bias 0.1": ({"init": "kaiming", "bias_init": 0.1}, 1.0, 0),
+    "Randomized asym. init": ({"init": "rai"}, 1.0, 0),
+    "Leaky ReLU (α = 0.25)": ({"activation": "leaky_0.25"}, 1.0, 0),
 }
 
 
@@ -590,9 +724,22 @@ def compare_remedies(lr=REMEDY_LR, weight_decay=1e-3, steps=STEPS, seeds=REMEDY_
     diverged (the loss became inf/NaN, or the final training loss is worse than guessing every
     class with equal probability, ln C).
     """
-    seeds = [int(s) for s in seeds]
-    if not seeds:
-        raise ValueError("seeds must name at least one seed")
+    lr = validation.finite_number("lr", lr, low=0, high=100, low_open=True)
+    weight_decay = validation.finite_number("weight_decay", weight_decay, low=0, high=1)
+    steps = validation.size("steps", steps, high=MAX_STEPS)
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
+        raise TypeError(f"seeds must be a list of seeds, got {seeds!r}")
+    seeds = tuple(_seed(v, "seeds") for v in seeds)
+    if not seeds or len(seeds) > 20:
+        raise ValueError(f"seeds must hold 1 to 20 seeds, got {len(seeds)}")
+    device = validation.device_value("device", device)
+    return [dict(r) for r in _compare_remedies(lr, weight_decay, steps, seeds, _seed(data_seed, "data_seed"),
+                                               str(device))]
+
+
+@functools.lru_cache(maxsize=8)
+def _compare_remedies(lr, weight_decay, steps, seeds, data_seed, device):
+    device = torch.device(device)
     data = make_task(data_seed)
     chance_loss = math.log(data.n_classes)
     by_arch = {}
@@ -625,6 +772,8 @@ def summarise_remedies(runs, baseline="ReLU (baseline)"):
     ended with fewer dead units than the baseline from the same seed), train_loss (mean), val_acc_mean,
     val_acc_sd (runs that did not diverge).
     """
+    if not isinstance(runs, list) or not runs or not all(isinstance(r, dict) and "dead" in r for r in runs):
+        raise TypeError("runs must be the list returned by compare_remedies")
     names = list(dict.fromkeys(r["name"] for r in runs))
     if baseline not in names:
         raise ValueError(f"baseline {baseline!r} is not among the variants {names}")
@@ -645,22 +794,83 @@ def summarise_remedies(runs, baseline="ReLU (baseline)"):
     return rows
 
 
-def format_table(rows):
-    """The summarised remedies table (`summarise_remedies`) as aligned text; spreads are standard deviations."""
+def format_table(rows, rows_low=None, low_lr=None):
+    """The summarised remedies table (`summarise_remedies`) as aligned text; spreads are standard deviations.
+
+    rows_low, low_lr: the same table at a smaller learning rate; adds two columns (runs diverged, mean dead after).
+    """
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) and "n_runs" in r for r in rows):
+        raise TypeError("rows must be the list returned by summarise_remedies")
+    low = {}
+    if rows_low is not None:
+        if not isinstance(rows_low, list) or not all(isinstance(r, dict) and "n_runs" in r for r in rows_low):
+            raise TypeError("rows_low must be the list returned by summarise_remedies")
+        low_lr = validation.finite_number("low_lr", low_lr, low=0, low_open=True)
+        low = {r["name"]: r for r in rows_low}
+    extra = (f"{'at lr ' + format(low_lr, 'g') + ':':>22}", f"{'diverged':>10}{'dead after':>12}") if low else ("", "")
     lines = [f"{'variant':<25}{'diverged':>9}{'dead at birth':>15}{'dead after':>14}{'fewer dead':>12}"
-             f"{'train loss':>12}{'val acc':>13}",
-             f"{'':<25}{'':>9}{'(mean)':>15}{'(mean ± sd)':>14}{'than base':>12}{'(mean)':>12}{'(mean ± sd)':>13}"]
+             f"{'train loss':>12}{'val acc':>13}{extra[0]}",
+             f"{'':<25}{'':>9}{'(mean)':>15}{'(mean ± sd)':>14}{'than base':>12}{'(mean)':>12}{'(mean ± sd)':>13}"
+             f"{extra[1]}"]
     for r in rows:
         runs = f"{r['n_diverged']}/{r['n_runs']}"
+        tail = ""
+        if r["name"] in low:
+            q = low[r["name"]]
+            dead_low = "—" if q["n_diverged"] == q["n_runs"] else f"{q['dead_mean']:.0%}"
+            tail = f"{q['n_diverged']}/{q['n_runs']:<2}{dead_low:>10}".rjust(22)
         if r["n_diverged"] == r["n_runs"]:
-            lines.append(f"{r['name']:<25}{runs:>9}{r['dead_at_birth']:>15.0%}{'—':>14}{'—':>12}{'—':>12}{'—':>13}")
+            lines.append(f"{r['name']:<25}{runs:>9}{r['dead_at_birth']:>15.0%}{'—':>14}{'—':>12}{'—':>12}{'—':>13}"
+                         f"{tail}")
             continue
         dead = f"{r['dead_mean']:.0%} ± {100 * r['dead_sd']:.0f}"
         acc = f"{r['val_acc_mean']:.0%} ± {100 * r['val_acc_sd']:.0f}"
         fewer = f"{r['fewer_dead_than_baseline']}/{r['n_runs']}"
         lines.append(f"{r['name']:<25}{runs:>9}{r['dead_at_birth']:>15.0%}{dead:>14}{fewer:>12}"
-                     f"{r['train_loss']:>12.3f}{acc:>13}")
+                     f"{r['train_loss']:>12.3f}{acc:>13}{tail}")
     return "\n".join(lines)
+
+
+def prelu_slope_trace(lr=REMEDY_LR, weight_decay=1e-3, steps=STEPS, seed=0, activation="prelu"):
+    """Train one net as `compare_remedies` does (same initial weights, same mini-batches, decay not on the slopes)
+    and record, at every step, the mini-batch loss and the smallest and largest negative-side slope.
+
+    activation: "prelu" (learned slopes) or "leaky_0.25" (the same starting slope, fixed).
+    Returns dict(loss (T,), slope_min (T,), slope_max (T,), diverged_at: the first step whose loss is not finite,
+    or None).  T = steps, or fewer when the run diverged (the trace stops there).
+    """
+    lr = validation.finite_number("lr", lr, low=0, high=100, low_open=True)
+    weight_decay = validation.finite_number("weight_decay", weight_decay, low=0, high=1)
+    steps = validation.size("steps", steps, high=MAX_STEPS)
+    activation = validation.one_of("activation", activation, ("prelu", "leaky_0.25"))
+    trace = _prelu_slope_trace(lr, weight_decay, steps, _seed(seed), activation)
+    return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in trace.items()}
+
+
+@functools.lru_cache(maxsize=16)
+@one_cpu_thread()
+def _prelu_slope_trace(lr, weight_decay, steps, seed, activation):
+    data = make_task(0)
+    net = make_net(activation, seed=seed)
+    opt, slopes = _sgd_excluding_prelu_slopes(net, lr, weight_decay)
+    fixed = [m.negative_slope for m in net if isinstance(m, nn.LeakyReLU)]
+    g = torch.Generator().manual_seed(seed)
+    n = len(data.x_train)
+    loss_log, lo, hi, diverged = [], [], [], None
+    for step in range(1, steps + 1):
+        idx = torch.randint(n, (min(BATCH_SIZE, n),), generator=g)
+        loss = F.cross_entropy(net(data.x_train[idx]), data.y_train[idx])
+        if not math.isfinite(loss.item()):
+            diverged = step
+            break
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        a = torch.cat([p.detach().flatten() for p in slopes]) if slopes else torch.tensor(fixed)
+        loss_log.append(loss.item())
+        lo.append(float(a.min()))
+        hi.append(float(a.max()))
+    return {"loss": np.array(loss_log), "slope_min": np.array(lo), "slope_max": np.array(hi), "diverged_at": diverged}
 
 
 @one_cpu_thread()
@@ -669,7 +879,10 @@ def prelu_slopes_under_decay(lr=0.5, weight_decay=1e-2, steps=STEPS, seed=0):
 
     Also returns what decay alone would leave of the initial 0.25: 0.25 * (1 - lr * weight_decay) ** steps.
     """
-    data = make_task(seed)
+    lr = validation.finite_number("lr", lr, low=0, high=100, low_open=True)
+    weight_decay = validation.finite_number("weight_decay", weight_decay, low=0, high=1)
+    steps = validation.size("steps", steps, high=MAX_STEPS)
+    data = make_task(_seed(seed))
     out = {"decay alone would leave": 0.25 * (1 - lr * weight_decay) ** steps}
     for name, decay in (("α excluded from decay", False), ("α decayed", True)):
         net = make_net("prelu", seed=seed)
@@ -695,15 +908,23 @@ def _reinit_dead_units(net, x, seed=0):
     return net
 
 
-@one_cpu_thread()
 def revival_experiment(lr=LARGE_LR, steps=200, finetune_lr=0.1, seed=0):
     """Can dead units come back?  Kill units with a large learning rate, then keep training three ways.
 
     Returns a dict: dead_before (units dead after the large-lr phase), dead_grad_norm (largest gradient
     on any dead unit's incoming weights and bias, over the whole training set), and for each of
     "plain ReLU", "swap to Leaky ReLU (α = 0.1)", "re-initialise dead units": the number of hidden units
-    still dead (as judged by a plain ReLU) after `steps` more steps at `finetune_lr`.
+    still dead (as judged by a plain ReLU) after `steps` more steps at `finetune_lr`.  Results are cached.
     """
+    lr = validation.finite_number("lr", lr, low=0, high=100, low_open=True)
+    steps = validation.size("steps", steps, high=MAX_STEPS)
+    finetune_lr = validation.finite_number("finetune_lr", finetune_lr, low=0, high=100, low_open=True)
+    return dict(_revival_experiment(lr, steps, finetune_lr, _seed(seed)))
+
+
+@functools.lru_cache(maxsize=8)
+@one_cpu_thread()
+def _revival_experiment(lr, steps, finetune_lr, seed):
     data = make_task(seed)
     net = make_net(seed=seed)
     train(net, data, steps=STEPS, lr=lr, batch_size=BATCH_SIZE, eval_every=STEPS, seed=seed)
@@ -739,19 +960,47 @@ EXERCISE_B = torch.tensor([0.0, -2.5, -1.0, -1.25])
 EXERCISE_X = torch.tensor([[1.0, 2.0], [-1.0, 0.5], [2.0, -2.0], [0.0, 1.0]])
 
 
+def _whole_number(answer):
+    """A learner's count as an int (accepting 2, 2.0, np.int64(2), torch.tensor(2)), or None."""
+    if isinstance(answer, bool):
+        return None
+    if isinstance(answer, torch.Tensor) and answer.numel() == 1:
+        answer = answer.item()
+    if isinstance(answer, np.ndarray) and answer.size == 1:
+        answer = answer.item()
+    if isinstance(answer, (int, np.integer)):
+        return int(answer)
+    if isinstance(answer, (float, np.floating)) and math.isfinite(answer) and float(answer).is_integer():
+        return int(answer)
+    return None
+
+
 def check_dead_count(answer):
     """Exercise: how many of the 4 units of (EXERCISE_W, EXERCISE_B) are dead on EXERCISE_X?"""
-    if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
-        return feedback(False, f"answer with a whole number of units (0 to 4), got {answer!r}")
-    expected = int(first_layer_dead_mask(EXERCISE_W, EXERCISE_B, EXERCISE_X).sum())
-    return feedback(answer == expected,
-                    f"{answer} is not right: for each unit compute w·x + b at all four points; "
-                    "it is dead only if none of the four values is > 0",
-                    f"Correct: {expected} of the 4 units never fire on these points.")
+    if answer is None:
+        return feedback(False, "replace None with your count (a whole number from 0 to 4)")
+    count = _whole_number(answer)
+    if count is None:
+        return feedback(False, f"answer with a whole number of units (0 to 4), got {answer!r}"[:200])
+    pre = EXERCISE_X @ EXERCISE_W.T + EXERCISE_B
+    expected = int(dead_mask(pre).sum())
+    if count == expected:
+        return feedback(True, "", f"Correct: {expected} of the 4 units never fire on these points.")
+    mistakes = {
+        int((pre <= 0).any(dim=0).sum()): "a unit that is <= 0 at SOME points is sparse, not dead: dead means "
+                                          "w·x + b <= 0 at EVERY point",
+        int(dead_mask(EXERCISE_X @ EXERCISE_W.T).sum()): "include the bias: the pre-activation is w·x + b",
+        int((EXERCISE_B < 0).sum()): "a negative bias alone does not kill a unit: check w·x + b at every point",
+    }
+    hint = mistakes.get(count, "for each unit compute w·x + b at all four points; it is dead only if none of "
+                               "the four values is > 0")
+    return feedback(False, f"{count} is not right: {hint}")
 
 
 def check_dead_mask(fn):
     """Exercise: `fn(pre)` with pre (N, H) must return the bool (H,) mask of units that never fire."""
+    if not callable(fn):
+        return feedback(False, f"pass your function itself (my_dead_mask, without brackets), got {fn!r}"[:200])
     g = torch.Generator().manual_seed(5)
     pre = torch.randn(50, 12, generator=g)
     pre[:, [2, 7]] = -pre[:, [2, 7]].abs()
@@ -766,18 +1015,68 @@ def check_dead_mask(fn):
         return feedback(False, f"return a tensor of shape (12,) for pre of shape (50, 12), got {got!r}"[:200])
     expected = dead_mask(pre)
     wrong = torch.nonzero(got.bool() != expected).flatten().tolist()
-    return feedback(not wrong, f"units {wrong} are misclassified (dead means pre <= 0 for EVERY example)")
+    if not wrong:
+        return feedback(True, "", "Correct: a unit is dead when pre <= 0 for every example.")
+    if got.bool().tolist() == (pre <= 0).any(dim=0).tolist():
+        return feedback(False, "you marked units that are <= 0 on SOME examples; dead means <= 0 on EVERY example "
+                               "(.all(dim=0), not .any)")
+    if got.bool().tolist() == (pre < 0).all(dim=0).tolist():
+        return feedback(False, f"units {wrong} are misclassified: a pre-activation of exactly 0 does not fire "
+                               "either (use <= 0, not < 0)")
+    return feedback(False, f"units {wrong} are misclassified (dead means pre <= 0 for EVERY example)")
 
 
-def check_largest_safe_lr(answer, bound=0.1):
-    """Exercise: the largest learning rate of the sweep whose dead fraction stays <= bound."""
-    if not isinstance(answer, (int, float, np.floating)) or isinstance(answer, bool):
-        return feedback(False, f"answer with a learning rate (a number), got {answer!r}")
-    expected = largest_safe_lr(bound)
-    return feedback(math.isclose(answer, expected, rel_tol=0.02),
-                    f"{answer:g} is not it: read the dead fraction after training for each learning rate of "
-                    f"the sweep and take the largest one at or below {bound:.0%}",
-                    f"Correct: lr = {expected:.3g} is the largest grid value with at most {bound:.0%} dead units.")
+# Exercise 3: one first-layer unit, the four points of EXERCISE_X, and the gradient of one mini-batch.
+KILL_W = torch.tensor([1.0, 0.5])
+KILL_B = 0.5
+KILL_GRAD_W = torch.tensor([1.0, 1.0])
+KILL_GRAD_B = 0.5
+
+
+def _killing_lr():
+    """The smallest learning rate at which the step w -= lr * grad_w, b -= lr * grad_b leaves KILL_W, KILL_B
+    <= 0 on every point of EXERCISE_X (each point's pre-activation falls linearly in lr)."""
+    z = EXERCISE_X @ KILL_W + KILL_B
+    drop = EXERCISE_X @ KILL_GRAD_W + KILL_GRAD_B
+    firing = z > 0
+    if bool((drop[firing] <= 0).any()):
+        return math.inf
+    return float((z[firing] / drop[firing]).max()) if bool(firing.any()) else 0.0
+
+
+def check_killing_lr(answer):
+    """Exercise: the smallest learning rate at which one SGD step with (KILL_GRAD_W, KILL_GRAD_B) kills the unit
+    (KILL_W, KILL_B) on the data EXERCISE_X."""
+    if answer is None:
+        return feedback(False, "replace None with your learning rate (a number)")
+    if isinstance(answer, torch.Tensor) and answer.numel() == 1:
+        answer = answer.item()
+    if isinstance(answer, bool) or not isinstance(answer, (int, float, np.integer, np.floating)):
+        return feedback(False, f"answer with a learning rate (a number), got {answer!r}"[:200])
+    answer = float(answer)
+    expected = _killing_lr()
+    if math.isclose(answer, expected, rel_tol=1e-3):
+        return feedback(True, "", f"Correct: from lr = {expected:g} on, the unit is <= 0 at every point: dead.")
+    z = EXERCISE_X @ KILL_W + KILL_B
+    drop = EXERCISE_X @ KILL_GRAD_W + KILL_GRAD_B
+    firing = z > 0
+    ratios = (z[firing] / drop[firing]).tolist()
+    mistakes = [
+        (float(z[firing].max() / drop[firing][z[firing].argmax()]),
+         "that switches the unit off at the point where it fired most, but it still fires elsewhere: it is dead "
+         "only when w·x + b <= 0 at EVERY point"),
+        (min(ratios), "that is where the FIRST point stops firing; the unit is dead only when the LAST one does"),
+        (float(z.max()) / KILL_GRAD_B, "the weights move too, not only the bias: each point's w·x + b falls by "
+                                       "lr · (grad_w·x + grad_b)"),
+        (float((z[firing] / (EXERCISE_X[firing] @ KILL_GRAD_W)).max()),
+         "the bias moves too: each point's w·x + b falls by lr · (grad_w·x + grad_b)"),
+    ]
+    for value, hint in mistakes:
+        if math.isfinite(value) and math.isclose(answer, value, rel_tol=1e-3):
+            return feedback(False, f"{answer:g} is not it: {hint}")
+    side = "too small: some point still has w·x + b > 0" if answer < expected else \
+        "larger than needed: the unit is already dead at a smaller rate"
+    return feedback(False, f"{answer:g} is {side}")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -786,14 +1085,21 @@ def check_largest_safe_lr(answer, bound=0.1):
 
 def plot_unit_activity(stats, title=None):
     """Bar chart of each unit's firing rate, per layer, sorted: dead units sit at exactly zero."""
-    fig, axes = new_figure(1, len(stats), figsize=(5.0 * len(stats), 3.8), squeeze=False)
-    for i, (ax, s, colour) in enumerate(zip(axes[0], stats, PALETTE)):
+    if isinstance(stats, LayerStats):
+        stats = [stats]
+    if not isinstance(stats, (list, tuple)) or not 1 <= len(stats) <= 4 or \
+            not all(isinstance(t, LayerStats) for t in stats):
+        raise TypeError("stats must be a list of 1 to 4 LayerStats (from dead_unit_report)")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a string, got {title!r}")
+    fig, axes = new_figure(1, len(stats), figsize=(min(4.8 * len(stats), 9.6), 3.8), squeeze=False)
+    for ax, s, colour in zip(axes[0], stats, PALETTE):
         rates = np.sort(s.unit_active_fraction)
         ax.bar(np.arange(len(rates)), rates, color=colour, width=0.85)
         dead = np.flatnonzero(rates == 0)         # zero-height bars are invisible: mark them
         ax.plot(dead, np.zeros(len(dead)), "x", color=VERMILION, ms=7, mew=2, clip_on=False,
                 label="dead: never fires")
-        ax.set_title(f"{s.kind} layer {i + 1}: {s.n_dead} of {s.n_units} dead")
+        ax.set_title(f"hidden layer {s.layer}: {s.n_dead} of {s.n_units} dead", fontsize=13)
         ax.set_xlabel("unit (sorted by firing rate)")
         ax.set_ylim(0, 1.02)
     axes[0, 0].set_ylabel("fraction of examples\non which the unit fires")
@@ -819,13 +1125,15 @@ def _line_through(w, b):
 def plot_hyperplanes(lr=LARGE_LR, step=STEPS, seed=0, fig=None):
     """First-layer units of the sweep's net trained at `lr`, after `step` steps.
 
-    Each unit is the line w·x + b = 0; the shading counts how many units are active at each point,
-    a tick marks each unit's active side; dead units (no data on the active side) are dashed vermilion.
+    Each unit is the line w·x + b = 0; the grey shading counts how many units are active at each point (darker:
+    more).  Alive units are thin green lines; dead units (no data on the active side) are dashed vermilion lines
+    with a tick that points to their active side, away from every data point.
+    Given its previous figure back (`fig=`), it only updates the shading, the lines, the ticks and the title.
     """
-    sweep = lr_sweep(seed)
+    lr = validation.finite_number("lr", lr, low=0, low_open=True)
     k = lr_index(lr)
-    if not 0 <= step <= sweep["steps"][-1]:
-        raise ValueError(f"step must be between 0 and {sweep['steps'][-1]}, got {step}")
+    sweep = _lr_sweep(_seed(seed))
+    step = validation.integer("step", step, low=0, high=int(sweep["steps"][-1]))
     s = int(np.argmin(np.abs(sweep["steps"] - step)))
     w, b, x = sweep["w1"][s, k], sweep["b1"][s, k], sweep["x_train"]
     finite = np.all(np.isfinite(w), axis=1) & np.isfinite(b)
@@ -834,45 +1142,53 @@ def plot_hyperplanes(lr=LARGE_LR, step=STEPS, seed=0, fig=None):
     pts = np.stack([gx.ravel(), gy.ravel()], 1)
     with np.errstate(all="ignore"):
         active = ((pts @ np.where(finite[:, None], w, 0).T + np.where(finite, b, -1)) > 0).sum(1).reshape(gx.shape)
-    ticks = []
-    for wi, bi in zip(w, b):
+    feet, dirs = np.full((len(b), 2), 99.0), np.zeros((len(b), 2))     # ticks off-screen for alive units
+    for i, (wi, bi) in enumerate(zip(w, b)):
         n2 = float(wi @ wi) if np.all(np.isfinite(wi)) else 0.0
-        foot = -(bi / n2) * wi if n2 > 1e-12 and np.isfinite(bi) else np.array([99.0, 99.0])
-        ticks.append((foot, (wi / math.sqrt(n2) if n2 > 1e-12 else np.zeros(2))))
+        if dead[i] and n2 > 1e-12 and np.isfinite(bi):
+            feet[i], dirs[i] = -(bi / n2) * wi, wi / math.sqrt(n2)
     title = (f"lr = {lr:.3g}, step {int(sweep['steps'][s])}: {int(dead.sum())} of {len(b)} "
              "first-layer units dead")
-    if fig is None:
-        fig, ax = new_figure(figsize=(7.5, 5.2))
-        ax.imshow(active, origin="lower", extent=(*_GRID[0][[0, -1]], *_GRID[1][[0, -1]]), cmap="Greys",
-                  vmin=0, vmax=len(b), alpha=0.55, aspect="auto")
-        for _ in range(len(b)):
-            ax.plot([], [], lw=1.4)
-        ax.quiver(np.zeros(len(b)), np.zeros(len(b)), np.zeros(len(b)), np.zeros(len(b)), angles="xy",
-                  scale_units="xy", scale=4, width=0.004, color="0.2")
+    state = getattr(fig, "_hyperplane_state", None) if fig is not None else None
+    if state is None:
+        fig, ax = new_figure(figsize=(7.5, 5.0))
+        image = ax.imshow(active, origin="lower", extent=(*_GRID[0][[0, -1]], *_GRID[1][[0, -1]]), cmap="Greys",
+                          vmin=0, vmax=len(b), alpha=0.5, aspect="auto", interpolation="nearest")
+        lines = [ax.plot([], [], lw=1.0)[0] for _ in range(len(b))]
+        quiver = ax.quiver(feet[:, 0], feet[:, 1], dirs[:, 0], dirs[:, 1], angles="xy", scale_units="xy", scale=3,
+                           width=0.006, color=VERMILION, zorder=4)
         ax.scatter(x[:, 0], x[:, 1], c=np.where(sweep["y_train"] == 1, ORANGE, BLUE), s=12, zorder=3,
                    edgecolors="white", linewidths=0.3)
         ax.set_xlim(*_GRID[0][[0, -1]])
         ax.set_ylim(*_GRID[1][[0, -1]])
-        ax.set_xlabel("$x_1$")
-        ax.set_ylabel("$x_2$")
-        fig.colorbar(ax.images[0], ax=ax, label="units active here", shrink=0.8)
-        ax.legend(handles=[Line2D([], [], color=GREEN, label="alive unit (tick: active side)"),
-                           Line2D([], [], color=VERMILION, ls="--", label="dead unit")], loc="lower left")
+        ax.set_xlabel("input x₁")
+        ax.set_ylabel("input x₂")
+        # few ticks: every tick label is laid out again on each redraw, and text is most of a redraw's cost
+        ax.set_xticks([-2, -1, 0, 1, 2], labels=["−2", "−1", "0", "1", "2"])
+        ax.set_yticks([-1, 0, 1], labels=["−1", "0", "1"])
+        ax.legend(handles=[Line2D([], [], color=GREEN, lw=1.0, label="alive unit"),
+                           Line2D([], [], color=VERMILION, ls="--", lw=2.0, label="dead unit (tick: active side)")],
+                  loc="lower left", fontsize=10, title="shading: darker = more units active", title_fontsize=10)
+        # A fixed layout: re-solving the constrained layout on every redraw costs more than the drawing.
+        fig.set_layout_engine("none")
+        ax.set_position([0.1, 0.11, 0.86, 0.8])
+        state = {"image": image, "lines": lines, "quiver": quiver}
+        fig._hyperplane_state = state
     ax = fig.axes[0]
-    ax.images[0].set_data(active)
-    for line, wi, bi, is_dead in zip(ax.lines, w, b, dead):
+    state["image"].set_data(active)
+    for line, wi, bi, is_dead in zip(state["lines"], w, b, dead):
         line.set_data(*_line_through(wi, bi))
-        line.set_color(VERMILION if is_dead else GREEN)
-        line.set_linestyle("--" if is_dead else "-")
-    quiver = ax.collections[0]
-    quiver.set_offsets(np.array([t[0] for t in ticks]))
-    quiver.set_UVC(np.array([t[1][0] for t in ticks]), np.array([t[1][1] for t in ticks]))
-    ax.set_title(title)
+        line.set(color=VERMILION if is_dead else GREEN, linestyle="--" if is_dead else "-",
+                 linewidth=2.0 if is_dead else 1.0, alpha=1.0 if is_dead else 0.7, zorder=3 if is_dead else 2)
+    state["quiver"].set_offsets(feet)
+    state["quiver"].set_UVC(dirs[:, 0], dirs[:, 1])
+    ax.set_title(title, fontsize=13)
     return fig
 
 
 def plot_dead_vs_lr(sweep):
     """Dead fraction (per hidden layer, at birth and after training) against the learning rate."""
+    _check_sweep(sweep)
     fig, ax = new_figure(figsize=(7.5, 4.3))
     for layer, colour in zip(range(sweep["dead"].shape[2]), (BLUE, ORANGE)):
         ax.plot(sweep["lrs"], sweep["dead"][-1, :, layer], "o-", color=colour,
@@ -889,21 +1205,38 @@ def plot_dead_vs_lr(sweep):
 
 
 def plot_dead_over_steps(sweep, lrs):
-    """Dead first-layer units during training, one curve per learning rate in `lrs`."""
-    fig, ax = new_figure(figsize=(7.5, 4.0))
-    for lr, colour in zip(lrs, (SKY, GREEN, ORANGE, VERMILION, PURPLE)):
-        ax.step(sweep["steps"], first_layer_dead_counts(sweep, lr), where="post", color=colour, label=f"lr = {lr:.3g}")
+    """Dead first-layer units during training, one curve per learning rate in `lrs` (at most 5).
+
+    Each rate has its own colour, line style and marker, and curves that lie on top of each other are drawn with
+    the smaller rate on top, so no curve hides another."""
+    _check_sweep(sweep)
+    lrs = _positive_list("lrs", lrs, high=1000, max_len=5)
+    fig, ax = new_figure(figsize=(7.5, 4.2))
+    styles = ((BLUE, "-", "o"), (ORANGE, "--", "s"), (GREEN, "-.", "^"), (VERMILION, ":", "D"), (PURPLE, "-", "v"))
+    for z, (lr, (colour, ls, marker)) in enumerate(zip(lrs, styles)):
+        counts = first_layer_dead_counts(sweep, lr)
+        ax.step(sweep["steps"], counts, where="post", color=colour, ls=ls, lw=2.4, zorder=10 - z,
+                marker=marker, markevery=5, ms=6, label=f"lr = {lr:.3g}: {counts[-1]} dead at the end")
     ax.set_xlabel("training step")
     ax.set_ylabel(f"first-layer units dead (of {sweep['w1'].shape[2]})")
     ax.set_ylim(-0.5, sweep["w1"].shape[2] + 0.5)
     ax.set_title("Deaths come in jumps; a smaller step kills later")
-    ax.legend(loc="upper left", ncol=len(lrs))
+    ax.legend(loc="upper left", fontsize=10)
     return fig
+
+
+def _check_sweep(sweep):
+    if not isinstance(sweep, dict) or not {"lrs", "dead", "w1", "steps"} <= set(sweep):
+        raise TypeError("sweep must be a result of train_lr_sweep or lr_sweep")
 
 
 def plot_dead_at_birth(bias_shifts, by_shift, weight_gains, by_gain):
     """Two panels: dead fraction at birth against a bias shift, and against a weight scale."""
-    fig, (a, b) = new_figure(1, 2, figsize=(10.5, 4.0), sharey=True)
+    bias_shifts = validation.array("bias_shifts", bias_shifts, ndim=1)
+    by_shift = validation.array("by_shift", by_shift, shape=bias_shifts.shape)
+    weight_gains = validation.array("weight_gains", weight_gains, ndim=1)
+    by_gain = validation.array("by_gain", by_gain, shape=weight_gains.shape)
+    fig, (a, b) = new_figure(1, 2, figsize=(9.6, 4.0), sharey=True)
     a.plot(bias_shifts, by_shift, "o-", color=VERMILION)
     a.set_xlabel("constant added to every bias")
     a.set_ylabel("fraction of units dead at birth")
@@ -916,16 +1249,24 @@ def plot_dead_at_birth(bias_shifts, by_shift, weight_gains, by_gain):
     return fig
 
 
-def plot_born_dead(depths, widths, probs):
-    """P(born dead) against depth, one curve per width."""
-    fig, ax = new_figure(figsize=(7.5, 4.3))
-    for width, p, colour in zip(widths, probs, PALETTE):
-        ax.plot(depths, p, "o-", ms=4, color=colour, label=f"width {width}")
+def plot_born_dead(depths, widths, probs, probs_rai=None):
+    """P(born dead) against depth, one curve per width; `probs_rai` (optional, same shape) adds dashed curves for
+    the randomized asymmetric initialisation."""
+    depths = validation.array("depths", depths, ndim=1)
+    widths = validation.array("widths", widths, ndim=1)
+    probs = validation.array("probs", probs, shape=(len(widths), len(depths)))
+    if probs_rai is not None:
+        probs_rai = validation.array("probs_rai", probs_rai, shape=probs.shape)
+    fig, ax = new_figure(figsize=(8.5, 4.3))
+    for i, (width, p, colour) in enumerate(zip(widths, probs, PALETTE)):
+        ax.plot(depths, p, "o-", ms=4, color=colour, label=f"width {width:g}, He")
+        if probs_rai is not None:
+            ax.plot(depths, probs_rai[i], "--", color=colour, lw=1.8, label=f"width {width:g}, RAI")
     ax.set_xlabel("depth (hidden layers)")
     ax.set_ylabel("P(output constant at init)")
     ax.set_ylim(-0.02, 1.02)
     ax.set_title("Deep, narrow ReLU nets are often born dead")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=10)
     return fig
 
 
@@ -938,7 +1279,7 @@ def plot_remedies(runs, baseline="ReLU (baseline)"):
     """
     rows = summarise_remedies(runs, baseline)
     seeds = list(dict.fromkeys(r["seed"] for r in runs))
-    fig, ax = new_figure(figsize=(10.0, 5.4))
+    fig, ax = new_figure(figsize=(9.6, 6.2))
     y_of = {r["name"]: i for i, r in enumerate(rows)}
     base = next(r for r in rows if r["name"] == baseline)["dead_mean"]
     ax.axvline(base, color="0.5", ls="--", lw=1.2, label="baseline mean")
@@ -963,7 +1304,7 @@ def plot_remedies(runs, baseline="ReLU (baseline)"):
                and r["fewer_dead_than_baseline"] == r["n_runs"]]
     ax.set_title(f"Fewer dead units than the baseline in all {len(seeds)} seeds:\n"
                  + (" and ".join(winners) if winners else "no variant"))
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=10)
     return fig
 
 
@@ -972,3 +1313,87 @@ VIEW_SWEEPS = {
         {"lr": 10 ** e, "step": s} for e in (-2.0, -1.0, 0.0, 0.5, 1.0) for s in (0, STEPS // 2, STEPS)
     ],
 }
+
+
+# ----------------------------------------------------------------------------------------------
+# Predictions asked in the notebook (answers computed by the helpers above, with the notebook's arguments)
+# ----------------------------------------------------------------------------------------------
+
+def _share_bucket(fraction):
+    return "under 10 %" if fraction < 0.1 else "over 50 %" if fraction > 0.5 else "10 % to 50 %"
+
+
+LAYER2_DEAD_AT_LARGE_LR = Prediction(
+    question=f"The net of section 1 is trained for {STEPS} steps at learning rate {LARGE_LR:.3g}. What share of "
+             "the units of its SECOND hidden layer end up dead?",
+    options=("under 10 %", "10 % to 50 %", "over 50 %"),
+    answer=lambda: _share_bucket(float(lr_sweep(0)["dead"][-1, lr_index(LARGE_LR), 1])),
+    why="Large steps push whole units to the silent side. The second layer loses more than the first: its inputs are "
+        "the first layer's outputs, which move during training, and many of them are zero.",
+)
+
+BORN_DEAD_DEPTHS, BORN_DEAD_WIDTHS = tuple(range(1, 31)), (2, 3, 4, 6, 8)
+
+
+def _born_dead_narrow_answer():
+    p = born_dead_probability(BORN_DEAD_DEPTHS, BORN_DEAD_WIDTHS, n_nets=4000, n_inputs=64, seed=0)
+    return _share_bucket(float(p[0, 9]))
+
+
+BORN_DEAD_NARROW = Prediction(
+    question="A ReLU net with 10 hidden layers of width 2 gets He-normal weights and zero biases. How often is it "
+             "born dead (some layer outputs zero for every input, so the output is constant)?",
+    options=("under 10 %", "10 % to 50 %", "over 50 %"),
+    answer=_born_dead_narrow_answer,
+    why="Each layer of two units has a fair chance that both units are silent on every input; one such layer is "
+        "enough, and with ten layers the chances add up.",
+)
+
+
+def _prelu_diverges_answer():
+    runs = compare_remedies(lr=REMEDY_LR, weight_decay=1e-3, seeds=REMEDY_SEEDS)
+    n = sum(r["diverged"] for r in runs if r["name"] == "PReLU (α not decayed)")
+    return "none" if n == 0 else f"all {len(REMEDY_SEEDS)}" if n == len(REMEDY_SEEDS) else "some"
+
+
+PRELU_DIVERGES = Prediction(
+    question=f"PReLU passes gradient on both sides, like Leaky ReLU, so its units cannot die. At learning rate "
+             f"{REMEDY_LR:g}, in how many of the {len(REMEDY_SEEDS)} seeds does training with PReLU diverge?",
+    options=("none", "some", f"all {len(REMEDY_SEEDS)}"),
+    answer=_prelu_diverges_answer,
+    why="PReLU's slopes are learned with the same large rate. They drift far from 0.25, some become negative or "
+        "larger than 1, and the outputs blow up (section 5 measures it).",
+)
+
+
+def _plain_revival_answer():
+    r = revival_experiment(lr=LARGE_LR, steps=200, finetune_lr=0.1, seed=0)
+    back = r["dead_before"] - r["plain ReLU"]
+    if back <= 0.1 * r["dead_before"]:
+        return "none or almost none"
+    return "almost all" if back >= 0.9 * r["dead_before"] else "about half"
+
+
+PLAIN_REVIVAL = Prediction(
+    question="The net killed by the large learning rate is trained 200 more steps at a gentle rate (0.1), with "
+             "plain ReLU. How many of its dead units come back?",
+    options=("none or almost none", "about half", "almost all"),
+    answer=_plain_revival_answer,
+    why="A dead unit's gradient is exactly zero, so no optimiser step moves its incoming weights; a second-layer "
+        "unit can only come back if the first layer's outputs move enough, which is rare.",
+)
+
+
+__all__ = [
+    "RELU_LIKE", "TASK", "SIZES", "STEPS", "BATCH_SIZE", "SNAPSHOT_EVERY", "LR_EXPONENTS", "LARGE_LR",
+    "ACTIVATION_NAMES", "INIT_NAMES", "REMEDY_LR", "REMEDIES", "REMEDY_SEEDS", "EXERCISE_W", "EXERCISE_B",
+    "EXERCISE_X", "KILL_W", "KILL_B", "KILL_GRAD_W", "KILL_GRAD_B", "BORN_DEAD_DEPTHS", "BORN_DEAD_WIDTHS",
+    "dead_mask", "first_layer_dead_mask", "prelu_forward", "prelu_backward", "born_dead_probability", "rai_init",
+    "LayerStats", "DeadUnitMonitor", "dead_unit_report", "overall_dead_fraction", "make_task", "make_net",
+    "WarmupSGD", "train_copies", "train_lr_sweep", "lr_sweep", "lr_index", "first_layer_dead_counts",
+    "dead_at_birth", "compare_remedies", "summarise_remedies", "format_table", "prelu_slope_trace",
+    "prelu_slopes_under_decay", "revival_experiment", "check_dead_count", "check_dead_mask", "check_killing_lr",
+    "plot_unit_activity", "plot_hyperplanes", "plot_dead_vs_lr", "plot_dead_over_steps", "plot_dead_at_birth",
+    "plot_born_dead", "plot_remedies", "VIEW_SWEEPS", "LAYER2_DEAD_AT_LARGE_LR", "BORN_DEAD_NARROW",
+    "PRELU_DIVERGES", "PLAIN_REVIVAL",
+]
