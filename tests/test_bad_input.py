@@ -143,8 +143,18 @@ def _finite(value, seen=0):
     return True
 
 
-def test_every_checked_module_names_its_public_surface():
-    for module in checked_modules():
+# The validators themselves take (argument name, value) pairs: their behaviour on bad values is what
+# tests/test_validation.py checks, one validator at a time.
+NOT_FUZZED = {"validation": "its functions are the checks themselves (tests/test_validation.py)"}
+
+
+def test_every_utils_module_joins_this_test():
+    missing = [m for m in MODULES if m not in checked_modules() and m not in NOT_FUZZED]
+    assert not missing, f"define BAD_INPUT_BASE in tests/test_<module>.py for {missing}"
+
+
+def test_every_module_names_its_public_surface():
+    for module in MODULES:
         mod = importlib.import_module(f"utils.{module}")
         assert hasattr(mod, "__all__"), f"utils/{module}.py has no __all__: list what notebooks and learners call"
         for name in mod.__all__:
