@@ -291,7 +291,7 @@ def test_build_mlp_is_seeded_without_touching_the_global_generator():
     for la, lb in zip(A._weight_layers(a), A._weight_layers(b)):  # same seed, same weights, any activation
         assert torch.equal(la.weight, lb.weight) and torch.equal(la.bias, lb.bias)
     w = A._weight_layers(A.build_mlp("relu", [64, 64, 2], seed=0))[0].weight
-    assert w.abs().max() <= 1 / 8 and float(w.detach().var()) == pytest.approx(1 / (3 * 64), rel=0.1)  # nn.Linear's U(±1/√64)
+    assert w.abs().max() <= 1 / 8 and float(w.detach().var()) == pytest.approx(1 / 192, rel=0.1)  # U(±1/√64)
     assert not torch.equal(w, A._weight_layers(A.build_mlp("relu", [64, 64, 2], seed=1))[0].weight)
 
 

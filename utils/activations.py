@@ -950,10 +950,10 @@ def plot_gallery(name="sigmoid", threshold=0.05, fig=None):
     y, d = act.f(x), act.df(x)
     sat = saturated_mask(act.name, x, threshold)
     if fig is None or fig.get_label() != "gallery":
-        fig, (ax_f, ax_d) = new_figure(2, 1, figsize=(7.5, 5.6), sharex=True)
+        fig, (ax_f, ax_d) = new_figure(2, 1, figsize=(8.0, 5.6), sharex=True)
         _fixed_layout(fig, "gallery")
-        ax_f.set_position([0.1, 0.55, 0.86, 0.37])
-        ax_d.set_position([0.1, 0.1, 0.86, 0.37])
+        ax_f.set_position([0.12, 0.55, 0.85, 0.37])
+        ax_d.set_position([0.12, 0.1, 0.85, 0.37])
         ax_f.plot(x, y, color=BLUE)
         ax_d.plot(x, d, color=ORANGE)
         for ax in (ax_f, ax_d):
@@ -977,8 +977,7 @@ def plot_gallery(name="sigmoid", threshold=0.05, fig=None):
             ax_f.legend([ax_f.lines[0]], [f"f(x) = ${act.formula}$"], loc="upper left", fontsize=10),
             ax_d.legend([ax_d.lines[0]], [f"f′(x) = ${act.derivative}$"], loc="upper left", fontsize=10))
     ax_f.legend_, ax_d.legend_ = fig.legends_cache[act.name]
-    ax_f.set_title(f"{act.label}: saturated on {sat.mean():.0%} of [−6, 6] (shaded); max f′ = {d.max():.2f}",
-                   fontsize=12)
+    ax_f.set_title(f"{act.label}: saturated on {sat.mean():.0%} of [−6, 6]; max f′ = {d.max():.2f}", fontsize=12)
     return fig
 
 
