@@ -936,10 +936,23 @@ def _spans(mask, x):
     return [(x[a], x[b - 1]) for a, b in zip(edges[::2], edges[1::2])]
 
 
-def _fixed_layout(fig, label):
-    # A fixed, hand-placed layout: constrained layout would measure every text again on every redraw.
+def _fixed_figure(label, nrows=1, ncols=1, figsize=None, **subplot_kw):
+    """Like plotstyle.new_figure, but with a fixed, hand-placed layout and no layout engine at all.
+
+    Constrained layout would measure every text again on every redraw; and a figure whose engine was switched off
+    afterwards (`set_layout_engine("none")`) keeps a placeholder engine, which makes `print_figure` draw the whole
+    figure twice per PNG.  Built with layout="none", the figure has no engine and is drawn once.
+    """
+    import matplotlib as mpl
+    from matplotlib.figure import Figure
+
+    from utils.plotstyle import COURSE_RC
+
+    with mpl.rc_context(COURSE_RC):
+        fig = Figure(figsize=figsize, layout="none")
+        axes = fig.subplots(nrows, ncols, **subplot_kw)
     fig.set_label(label)
-    fig.set_layout_engine("none")
+    return fig, axes
 
 
 def plot_gallery(name="sigmoid", threshold=0.05, fig=None):
@@ -950,8 +963,7 @@ def plot_gallery(name="sigmoid", threshold=0.05, fig=None):
     y, d = act.f(x), act.df(x)
     sat = saturated_mask(act.name, x, threshold)
     if fig is None or fig.get_label() != "gallery":
-        fig, (ax_f, ax_d) = new_figure(2, 1, figsize=(8.0, 5.6), sharex=True)
-        _fixed_layout(fig, "gallery")
+        fig, (ax_f, ax_d) = _fixed_figure("gallery", 2, 1, figsize=(8.0, 5.6), sharex=True)
         ax_f.set_position([0.12, 0.55, 0.85, 0.37])
         ax_d.set_position([0.12, 0.1, 0.85, 0.37])
         ax_f.plot(x, y, color=BLUE)
@@ -1089,8 +1101,7 @@ def plot_gradient_norms(depth=10, group="classic", init="usual", fig=None):
     bottom, top = min(lo / 3, 10.0 ** np.floor(np.log10(lo))), hi * 3
     n_slots = max(len(g) for g in GROUPS.values())
     if fig is None or fig.get_label() != "gradient_norms":
-        fig, ax = new_figure(figsize=(9.6, 4.4))
-        _fixed_layout(fig, "gradient_norms")
+        fig, ax = _fixed_figure("gradient_norms", figsize=(9.6, 4.4))
         ax.set_position([0.09, 0.12, 0.6, 0.72])  # left, bottom, width, height (figure fractions)
         for i in range(n_slots):
             ax.add_collection(PolyCollection([], facecolors=PALETTE[i % 6], edgecolors="none"), autolim=False)
@@ -1129,8 +1140,7 @@ def plot_relu_sparsity(shift=0.0, fig=None):
     counts_z, _ = hist_counts(z, bins=_RELU_EDGES)
     counts_pos, _ = hist_counts(z[z > 0], bins=_RELU_EDGES)
     if fig is None or fig.get_label() != "relu_sparsity":
-        fig, ax = new_figure(figsize=(7.5, 3.8))
-        _fixed_layout(fig, "relu_sparsity")
+        fig, ax = _fixed_figure("relu_sparsity", figsize=(7.5, 3.8))
         ax.set_position([0.11, 0.15, 0.86, 0.75])
         draw_hist(ax, counts_z, _RELU_EDGES, color=VERMILION, alpha=0.35,
                   label="z ≤ 0: ReLU outputs 0, gradient 0")
