@@ -334,6 +334,22 @@ def test_training_comparison_is_seeded_and_reports_every_activation():
     assert first["optimizer"] == "sgd, lr 0.5" and first["dataset"] == "circles"
 
 
+def test_training_title_is_read_from_the_histories():
+    from utils.training import History
+
+    def run(steps_losses):
+        hist = {n: History(step=[10, 20, 30], train_loss=list(v)) for n, v in steps_losses.items()}
+        return {"names": tuple(steps_losses), "histories": hist}
+
+    r = run({"sigmoid": (0.7, 0.69, 0.69), "tanh": (0.5, 0.09, 0.01), "relu": (0.08, 0.01, 0.001)})
+    assert A._training_title(r, 0.1) == "never below 0.1: sigmoid\nfirst: ReLU (step 10)"
+    r = run({"sigmoid": (0.7, 0.3, 0.05), "tanh": (0.5, 0.09, 0.01)})
+    assert A._training_title(r, 0.1) == "all below 0.1; last: sigmoid (step 30)\nfirst: tanh (step 20)"
+    assert A._training_title(r, None) == "sigmoid ends highest"  # final losses 0.05 vs 0.01
+    fig = A.plot_training_curves(r, target=0.1)  # fewer than 10 steps of history: still draws
+    fig.canvas.draw()
+
+
 def test_update_ratios_match_the_optimiser_step_by_hand():
     from utils.data import load_dataset
 
@@ -406,7 +422,7 @@ def test_decision_boundaries_plot_one_panel_per_model():
     two = [A.compare_training(names=("relu", "sigmoid"), steps=20, optimizer=o, lr=lr)
            for o, lr in (("sgd", 0.5), ("adam", 0.01))]
     fig = A.plot_training_curves(two, target=1e-6)
-    assert len(fig.axes) == 2 and "none reaches" in fig.axes[0].get_title()
+    assert len(fig.axes) == 2 and "none gets below" in fig.axes[0].get_title()
     assert fig.get_size_inches()[0] * fig.dpi <= 960
     assert A.plot_linear_collapse(A.linear_stack_collapse()).axes
 

@@ -734,8 +734,8 @@ RELU_ZEROS_AT_MINUS_ONE = Prediction(
     question="A ReLU unit's pre-activation z has mean −1 and standard deviation 1. On what percentage of inputs "
              "does it output exactly 0 (and pass no gradient)? Type a number of percent.",
     answer=lambda: round(100 * relu_zero_fraction(-1.0), 1),
-    why="ReLU outputs 0 whenever z ≤ 0, that is when the standard-normal part is below +1: Φ(1) ≈ 84 %. "
-        "(Counted right within a factor 1.1, so 77–92 %.)",
+    why="ReLU outputs 0 whenever z ≤ 0, that is when the standard-normal part of z is below +1, which happens "
+        "with probability Φ(1) ≈ 84 %.",
     tolerance=1.1,
 )
 
@@ -1188,6 +1188,26 @@ def plot_update_ratios(sgd, adam):
     return fig
 
 
+def _training_title(result, target):
+    """What a training panel shows, from its data: who never reaches the target, who is last and first."""
+    label = {n: get_activation(n).label for n in result["names"]}
+    if target is None:
+        last = {n: result["histories"][n].final("train_loss") for n in result["names"]}
+        return f"{label[max(last, key=last.get)]} ends highest"
+    reached = steps_to_target(result, target)
+    done = {n: s for n, s in reached.items() if s is not None}
+    if not done:
+        return f"none gets below {target:g}"
+    first = min(done, key=done.get)
+    never = [label[n] for n in reached if reached[n] is None]
+    if never:
+        head = f"never below {target:g}: {', '.join(never[:3])}" + (" …" if len(never) > 3 else "")
+    else:
+        slowest = max(done, key=done.get)
+        head = f"all below {target:g}; last: {label[slowest]} (step {done[slowest]})"
+    return f"{head}\nfirst: {label[first]} (step {done[first]})"
+
+
 def plot_training_curves(result, target=None):
     """Training loss against step for each activation of a `compare_training` result (log y); a list of results
     gives one panel each, side by side (at most 3)."""
@@ -1209,16 +1229,8 @@ def plot_training_curves(result, target=None):
             ax.axhline(target, color="grey", ls="--", lw=1.2, label=f"target {target:g}")
         ax.set_yscale("log")
         light_log_axis(ax)
-        ax.set_xlabel(f"step ({r['optimizer']})")
-        last = {n: r["histories"][n].final("train_loss") for n in r["names"]}
-        worst = max(last, key=last.get)
-        title = f"{get_activation(worst).label} ends highest"
-        if target is not None:
-            reached = steps_to_target(r, target)
-            fastest = min((n for n in reached if reached[n] is not None), key=reached.get, default=None)
-            title += (f";\n{get_activation(fastest).label} reaches {target:g} first" if fastest is not None
-                      else f";\nnone reaches {target:g}")
-        ax.set_title(title, fontsize=11)
+        ax.set_xlabel(f"step ({r.get('optimizer', 'same optimiser')})")
+        ax.set_title(_training_title(r, target), fontsize=11)
     axes[0].set_ylabel("training loss (cross-entropy)")
     axes[0].legend(ncols=2, fontsize=9, loc="lower left")
     return fig
