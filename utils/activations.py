@@ -1105,8 +1105,8 @@ def plot_gradient_norms(depth=10, group="classic", init="usual", fig=None):
         ax.set_position([0.09, 0.12, 0.6, 0.72])  # left, bottom, width, height (figure fractions)
         for i in range(n_slots):
             ax.add_collection(PolyCollection([], facecolors=PALETTE[i % 6], edgecolors="none"), autolim=False)
-        light_log_axis(ax, numticks=8)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=8))
+        light_log_axis(ax, numticks=6)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
         ax.set_xlabel("layer (1 = next to the input)")
         ax.set_ylabel("‖∂loss/∂W‖ (log scale)")
     ax = fig.axes[0]
