@@ -594,3 +594,22 @@ BAD_INPUT_BASE = {
     "plot_training_curves": lambda: {"result": A.compare_training(names=("relu",), steps=5)},
     "plot_gradient_norms": lambda: {"depth": 3},
 }
+
+
+def test_module_docstring_names_the_whole_public_surface():
+    import re
+
+    missing = [n for n in A.__all__ if not re.search(rf"\b{re.escape(n)}\b", A.__doc__)]
+    assert not missing, f"listed in __all__ but not in the module docstring: {missing}"
+
+
+def test_figures_fit_the_notebook_column_at_100_dpi():
+    from utils.plotstyle import use_course_style
+
+    use_course_style()
+    figs = [A.plot_decision_boundaries(A.fit_boundaries(names=("linear", "tanh", "relu"), steps=5), resolution=20),
+            A.plot_gradient_norms(depth=4), A.plot_gallery("gelu"), A.plot_relu_sparsity(-1.0),
+            A.plot_update_ratios(A.update_ratios(names=("relu",)), A.update_ratios(names=("relu",), optimizer="adam",
+                                                                                   lr=0.01))]
+    for fig in figs:
+        assert fig.get_size_inches()[0] * 100 <= 960, fig.get_size_inches()

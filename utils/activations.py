@@ -9,9 +9,13 @@ Public functions (what the notebook and learners call):
   compare_training, steps_to_target, format_training_table;
 - views and figures: plot_gallery, plot_linear_collapse, plot_decision_boundaries, plot_gradient_norms,
   plot_relu_sparsity, plot_update_ratios, plot_training_curves;
-- exercise checkers: check_elu_derivative, check_most_saturated, check_sigmoid_bound, check_leaky_relu_variance;
+- exercise checkers: check_elu_derivative, check_most_saturated (and most_saturated, its answer), check_sigmoid_bound,
+  check_leaky_relu_variance;
 - predictions (asked in the notebook before the experiment that answers them): SMALLEST_FIRST_LAYER_GRADIENT,
-  MAXOUT_AT_DEPTH_20, RELU_ZEROS_AT_MINUS_ONE, CENTRED_SIGMOID_UNDER_SGD.
+  MAXOUT_AT_DEPTH_20, RELU_ZEROS_AT_MINUS_ONE, CENTRED_SIGMOID_UNDER_SGD;
+- data: ACTIVATIONS, NAMES, MAXOUT_PIECES, SELU_ALPHA, SELU_SCALE, INITS, INIT_LABELS, MAX_DEPTH, EXPLODING, VANISHING,
+  TRAIN_NAMES, GROUPS, VIEW_SWEEPS.
+Everything else is private (`_name`).
 """
 
 import functools
