@@ -562,7 +562,8 @@ def gradient_norms(name, depth=10, width=64, n=256, init="usual", seed=0):
     n = validation.size("n", n, high=4096)
     init = validation.one_of("init", init, INITS)
     seed = validation.seed_value("seed", seed)
-    return _gradient_norms(name, depth, width, n, init, seed).copy()
+    # cached under the init actually used, so "usual" and "kaiming" share their nets (they differ for SELU only)
+    return _gradient_norms(name, depth, width, n, _resolve_init(name, init), seed).copy()
 
 
 # A weight-gradient norm above EXPLODING or below VANISHING is called exploding / vanishing: at initialisation the
