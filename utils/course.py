@@ -8,7 +8,7 @@ NOTEBOOKS = {
     "01_activation_functions.ipynb": "Why nonlinearity, and what each activation does to gradients",
     "02_zero_centering.ipynb": "Why all-positive inputs make gradient descent zig-zag",
     "03_initialization.ipynb": "How the weight scale decides what every layer sees",
-    "04_batch_normalization.ipynb": "What batch normalisation computes, and what it buys",
+    "04_batch_normalization.ipynb": "What batch normalisation computes, and what it changes in training",
     "05_dead_relu.ipynb": "How ReLU units die, and what prevents or revives them",
     "06_regularization.ipynb": "How to recognise overfitting and which regulariser to reach for",
     "07_convolutional_networks.ipynb": "What a conv layer computes and costs, and why the classic CNNs changed",
