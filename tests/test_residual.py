@@ -26,6 +26,7 @@ def _tiny_runs():
 
 BAD_INPUT_BASE = {
     "MLPBlock": lambda: {"width": 8},
+    "make_deep_mlp": lambda: {"depth": 4},
     "DeepMLP": lambda: {"d_in": 64, "width": 8, "n_classes": 10, "n_blocks": 1},
     "train_stack": lambda: {"nets": [R.make_deep_mlp(2, width=8, seed=0)], "data": load_dataset("digits"),
                             "seeds": [0], "steps": 3},

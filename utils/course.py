@@ -11,6 +11,7 @@ NOTEBOOKS = {
     "04_batch_normalization.ipynb": "What batch normalisation computes, and what it buys",
     "05_dead_relu.ipynb": "How ReLU units die, and what prevents or revives them",
     "06_regularization.ipynb": "How to recognise overfitting and which regulariser to reach for",
+    "08_residual_networks.ipynb": "Why very deep networks need shortcuts: residual and dense connections, trained",
 }
 
 
