@@ -159,7 +159,7 @@ def test_identity_fit_starts_at_zero_error_with_last_gamma_zero():
 def test_gradient_norms_equal_autograd_on_the_same_net():
     norms = R.gradient_norms(8, "residual", True, False, seed=5)
     data = load_dataset("digits", seed=0)
-    idx = torch.randperm(len(data.x_train), generator=torch.Generator().manual_seed(5))[:256]
+    idx = torch.randperm(len(data.x_train), generator=torch.Generator().manual_seed(5))[:R.GRADIENT_BATCH]
     net = R.make_deep_mlp(8, "residual", seed=5).train()
     h = torch.relu(net.stem_bn(net.stem(data.x_train[idx])))
     states = [h]

@@ -28,7 +28,7 @@ from utils.predictions import Prediction
 # The degradation experiment: 8x8 digits, MLP blocks of two Linear → BatchNorm layers, plain SGD with momentum.
 WIDTH = 32
 DEPTHS = (4, 12, 36)           # hidden weight layers inside the blocks (two per block)
-STEPS = 200
+STEPS = 150
 LR = 0.05
 MOMENTUM = 0.9
 BATCH_SIZE = 64
@@ -36,6 +36,7 @@ SEEDS = (0, 1, 2)
 KINDS = ("plain", "residual", "residual, last γ = 0")
 BLOCK_KINDS = ("plain", "residual", "pre-activation")
 MAX_DEPTH = 200
+GRADIENT_BATCH = 128
 MAX_WIDTH = 512
 MAX_CHANNELS = 4096
 CHANCE_LOSS = math.log(10)
@@ -431,7 +432,7 @@ def identity_fit(depth=12, steps=100, lr=0.01, seeds=SEEDS):
 def _gradient_norms(depth, kind, batchnorm, zero_last_gamma, seed):
     data = _task()
     g = torch.Generator().manual_seed(seed)
-    idx = torch.randperm(len(data.x_train), generator=g)[:256]
+    idx = torch.randperm(len(data.x_train), generator=g)[:GRADIENT_BATCH]
     net = make_deep_mlp(depth, kind, batchnorm=batchnorm, zero_last_gamma=zero_last_gamma, seed=seed).train()
     with one_cpu_thread():
         logits, states = net.block_inputs(data.x_train[idx])
@@ -440,7 +441,8 @@ def _gradient_norms(depth, kind, batchnorm, zero_last_gamma, seed):
 
 
 def gradient_norms(depth=50, kind="plain", batchnorm=True, zero_last_gamma=False, seed=0):
-    """‖∂L/∂h‖ at the input of every block (and of the head) of a freshly initialised net, on a batch of 256 digits.
+    """‖∂L/∂h‖ at the input of every block (and of the head) of a freshly initialised net, on a batch of
+    GRADIENT_BATCH = 128 digits (BN in training mode).
 
     Returns an array (depth/2 + 1,): entry 0 is the first block's input (the input side), the last the head's input.
     Without batch norm `zero_last_gamma` has no γ to act on and changes nothing.
@@ -865,7 +867,7 @@ def _compare_small_nets(steps, seeds):
     return rows
 
 
-def compare_small_nets(steps=150, seeds=SEEDS):
+def compare_small_nets(steps=100, seeds=SEEDS):
     """Train the small residual MLP and the small dense MLP identically (Adam, lr 0.01, batches of 64) on the digits.
 
     Returns one dict per (net, seed): params, val_acc, memory (bytes kept for backward per example)."""
@@ -1127,7 +1129,7 @@ def plot_gradient_norms(depth=50, kind="plain", batchnorm=True, zero_last_gamma=
     gamma = ", last γ = 0" if zero_last_gamma and batchnorm else ""
     title = f"{kind}, {depth} layers, {bn}{gamma}:\n{finding}"
     if fig is None:
-        fig, ax = new_figure(figsize=(8.0, 4.4))
+        fig, ax = new_figure(figsize=(7.6, 4.2))
         for _ in others:
             ax.plot([], [], color="0.65", lw=1.5)
         ax.plot([], [], "o-", ms=3.5, lw=2.2)
