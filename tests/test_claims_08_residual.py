@@ -81,7 +81,7 @@ def test_s1_deeper_plain_validation_accuracy_is_lower_too(runs):
 
 def test_s1_fresh_plain_nets_start_near_chance_at_every_depth_and_residual_higher_with_depth():
     """"Every fresh plain net starts close to chance, between 2.57 and 2.84, and within a seed the three depths start
-    less than 0.3 apart ... The residual nets start higher, and more so the deeper they are.""""
+    less than 0.3 apart ... The residual nets start higher, and more so the deeper they are.\""""
     every_plain = []
     for s in SEEDS:
         start = R.initial_losses(seed=s)
