@@ -178,7 +178,8 @@ def test_zero_last_gamma_makes_residual_gradients_equal_across_blocks():
 
 
 def test_without_batchnorm_the_gamma_switch_changes_nothing():
-    np.testing.assert_array_equal(R.gradient_norms(10, "residual", False, True), R.gradient_norms(10, "residual", False))
+    np.testing.assert_array_equal(R.gradient_norms(10, "residual", False, True),
+                                  R.gradient_norms(10, "residual", False))
 
 
 def test_block_deletion_of_nothing_is_the_full_net_and_of_a_zero_block_changes_nothing():
