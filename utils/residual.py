@@ -1171,14 +1171,19 @@ def plot_block_deletion(result):
         ax.plot(blocks, deleted.mean(0), "-", color=colours[kind], lw=2, label=f"{kind}: one block deleted")
         ax.axhline(r["full"].mean(), color=colours[kind], ls="--", lw=1.3, label=f"{kind}: full net")
     ax.axhline(0.1, color="0.5", ls=":", lw=1.2)
+    ax.text(deleted.shape[1] + 0.45, 0.11, "chance", color="0.4", fontsize=11, ha="right", va="bottom")
     ax.set_xlabel("deleted block")
     ax.set_ylabel("validation accuracy")
     ax.set_ylim(0, 1.02)
+    parts = []
+    if "plain" in result:
+        parts.append(f"plain falls to {result['plain']['deleted'].mean():.0%} on average")
     res = result.get("residual")
     if res is not None and res["deleted"].shape[1] > 2:
         drop = np.median((res["full"][:, None] - res["deleted"])[:, 2:])
-        ax.set_title(f"Residual: a later block deleted costs {100 * drop:.1f} points (median)")
-    ax.legend(loc="lower right", fontsize=10)
+        parts.append(f"residual loses {100 * drop:.1f} points (median, blocks 3+)")
+    ax.set_title("One block deleted: " + ";\n".join(parts) if parts else "One block deleted", fontsize=13)
+    ax.legend(loc="center right", fontsize=10)
     return fig
 
 
@@ -1196,7 +1201,7 @@ def plot_loss_slice(result):
     light_log_axis(ax, "y")
     centre = int(np.argmin(np.abs(result["alpha"])))
     parts = [f"{k} {np.mean(result[k][:, centre]):.2f}" for k in result if k != "alpha"]
-    ax.set_title("Loss at the trained weights: " + ", ".join(parts))
+    ax.set_title("Loss at the trained weights (α = 0): " + ", ".join(parts))
     ax.legend(loc="upper center")
     return fig
 
