@@ -160,13 +160,14 @@ def test_s3_things_to_try():
 # ---------------------------------------------------------------------------------------------- §4
 def test_s4_block_deletion(runs):
     """"Deleting any block of the plain net drops its accuracy to 25 % or less in every seed (chance is 10 %). In the
-    residual net, deleting one of blocks 3–6 costs less than 5 points in every seed. Block 1 matters most.\""""
+    residual net, deleting one of blocks 3–6 costs less than 5 points in every seed. Block 1 matters most: deleting it
+    costs more than 20 points.\""""
     out = R.block_deletion(runs, depth=12)
     assert np.all(out["plain"]["deleted"] < 0.25)
     assert np.all(out["plain"]["full"] > 0.85)
     drops = out["residual"]["full"][:, None] - out["residual"]["deleted"]
     assert np.all(drops[:, 2:] < 0.05), drops
-    assert np.all(np.argmax(drops, axis=1) == 0) and np.all(drops[:, 0] > 0.1)
+    assert np.all(np.argmax(drops, axis=1) == 0) and np.all(drops[:, 0] > 0.2)
     assert R.DELETE_BLOCK.resolved_answer() == "less than 5 points"
 
 
@@ -187,6 +188,7 @@ def test_s5_loss_slice(runs):
         assert np.all(np.diff(row[: low + 1]) < 0) and np.all(np.diff(row[low:]) > 0)   # one basin
         assert row[near].max() > 2 * row[centre] and row.max() > 10 * row[centre]      # walls on both sides
         assert row[centre] < out["plain"].min()
+    assert R.count_parameters(runs[(36, "plain", 0)].net) == 41_610     # "a space of 41,610 weights"
 
 
 # ---------------------------------------------------------------------------------------------- §6
