@@ -902,16 +902,22 @@ def _deeper_plain_answer():
     return "higher" if ratio > 1.25 else "lower" if ratio < 0.8 else "about the same"
 
 
+def _deeper_plain_why(answer):
+    runs = degradation_runs()
+    deep, shallow = mean_train_loss(runs, DEPTHS[-1], "plain"), mean_train_loss(runs, DEPTHS[0], "plain")
+    return (f"Measured: {deep:.3f} at {DEPTHS[-1]} layers against {shallow:.3f} at {DEPTHS[0]} (mean over seeds "
+            f"{', '.join(map(str, SEEDS))}). The deeper plain net has every function of the shallower one within reach "
+            "(its extra blocks could be identities), yet SGD does not find one: an optimisation failure, not "
+            "overfitting (overfitting lowers the training loss).")
+
+
 DEEPER_PLAIN = Prediction(
     question=(f"Plain MLP blocks with batch norm and He initialisation, trained identically ({STEPS} SGD steps). "
               f"After training, is the {DEPTHS[-1]}-layer net's loss on its own training set lower, about the same, "
               f"or higher than the {DEPTHS[0]}-layer net's?"),
     options=("lower", "about the same", "higher"),
     answer=_deeper_plain_answer,
-    why=lambda a: ("The deeper plain net has every function of the shallower one within reach (its extra blocks "
-                   "could be identities), yet SGD does not find it: its training loss is several times higher. That "
-                   "is an optimisation failure, not overfitting (overfitting lowers the training loss)."
-                   if a == "higher" else "Look at the table below: the measured losses decide."),
+    why=lambda a: _deeper_plain_why(a),
 )
 
 
