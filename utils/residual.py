@@ -1116,11 +1116,12 @@ _GRAD_STYLE = {"plain": VERMILION, "residual": BLUE, "pre-activation": GREEN}
 
 
 def plot_gradient_norms(depth=50, kind="plain", batchnorm=True, zero_last_gamma=False, fig=None):
-    """‖∂L/∂h‖ at every block's input of a fresh net (log scale), for one kind of block, with the two other kinds in
-    grey for comparison. The title gives the input-side / output-side ratio."""
+    """‖∂L/∂h‖ at every block's input of a fresh net (log scale), for one kind of block, with a grey reference: the
+    residual stack when `kind` is plain, the plain stack (standard γ) otherwise, at the same depth and BN setting.
+    The title gives the input-side / output-side ratio."""
     norms = gradient_norms(depth, kind, batchnorm, zero_last_gamma)
-    others = [gradient_norms(depth, k, batchnorm, zero_last_gamma) for k in BLOCK_KINDS if k != kind]
-    floor = 1e-8
+    ref_kind = "residual" if kind == "plain" else "plain"
+    reference = gradient_norms(depth, ref_kind, batchnorm, zero_last_gamma and ref_kind != "plain")
     x = np.arange(len(norms))
     ratio = gradient_ratio(norms)
     if not np.isfinite(ratio) or ratio == 0:
@@ -1136,28 +1137,27 @@ def plot_gradient_norms(depth=50, kind="plain", batchnorm=True, zero_last_gamma=
     title = f"{kind}, {depth} layers, {bn}{gamma}:\n{finding}"
     if fig is None:
         fig, ax = new_figure(figsize=(7.6, 4.2))
-        for _ in others:
-            ax.plot([], [], color="0.65", lw=1.5)
+        ax.plot([], [], color="0.6", lw=1.8)
         ax.plot([], [], "o-", ms=3.5, lw=2.2)
         ax.set_xlabel("block input (0 = first block, the input side; right = the head's input)")
         ax.set_ylabel("‖∂L/∂h‖ at initialisation")
         ax.set_yscale("log")
         light_log_axis(ax, "y")
-        ax.legend(handles=ax.lines, labels=["other kinds", "", "this kind"], loc="upper right")
+        ax.legend(handles=ax.lines, labels=["reference", "this kind"], loc="upper right")
     ax = fig.axes[0]
-    for line, other in zip(ax.lines[:2], others):
-        line.set_data(np.arange(len(other)), np.maximum(other, floor))
-    main = ax.lines[2]
-    main.set_data(x, np.maximum(norms, floor))
+    values = np.concatenate([norms, reference])
+    values = values[values > 0]
+    low, high = np.log10(values.min()), np.log10(values.max())
+    bottom = 10 ** (math.floor(low) - 0.2)
+    ref_line, main = ax.lines[0], ax.lines[1]
+    ref_line.set_data(np.arange(len(reference)), np.maximum(reference, bottom))
+    main.set_data(x, np.maximum(norms, bottom))
     main.set_color(_GRAD_STYLE[kind])
     legend = ax.get_legend()
-    labels = [k for k in BLOCK_KINDS if k != kind] + [kind]
-    for text, label in zip(legend.get_texts(), labels):
-        text.set_text(label)
-    legend.legend_handles[2].set_color(_GRAD_STYLE[kind])
-    values = np.concatenate([np.maximum(v, floor) for v in [norms, *others]])
-    low, high = np.log10(values.min()), np.log10(values.max())
-    ax.set_ylim(10 ** (math.floor(low) - 0.2), 10 ** (math.ceil(high) + 0.8))
+    legend.get_texts()[0].set_text(f"{ref_kind} (reference)")
+    legend.get_texts()[1].set_text(kind)
+    legend.legend_handles[1].set_color(_GRAD_STYLE[kind])
+    ax.set_ylim(bottom, 10 ** (math.ceil(high) + 0.8))
     ax.set_xlim(-0.5, len(norms) - 0.5)
     ax.set_title(title, fontsize=13)
     return fig
