@@ -110,3 +110,12 @@ def test_fractional_widths_are_refused_by_name():
 def test_a_device_that_is_not_here_is_named():
     with pytest.raises(ValueError, match="device must be one of"):
         train(_tiny(), load_dataset("moons"), steps=5, device="tpu")
+
+
+def test_steps_to_reach_an_accuracy_waits_for_it_to_rise():
+    h = History(step=[10, 20, 30], train_loss=[1.0, 0.5, 0.2], val_loss=[1.0, 0.6, 0.4],
+                train_acc=[0.3, 0.8, 0.95], val_acc=[0.3, 0.7, 0.9])
+    assert h.steps_to_reach(0.9, "train_acc") == 30 and h.steps_to_reach(0.99, "val_acc") is None
+    assert h.steps_to_reach(0.5, "val_loss") == 30
+    with pytest.raises(ValueError, match="key must be one of"):
+        h.steps_to_reach(0.5, "loss")

@@ -78,9 +78,13 @@ class History:
     val_acc: list = field(default_factory=list)
 
     def steps_to_reach(self, target, key="train_loss"):
-        """First recorded step at which `key` is <= target (None if never)."""
+        """First recorded step at which `key` reaches `target` (None if never): a loss falls to <= target, an
+        accuracy (train_acc, val_acc) rises to >= target."""
+        check.one_of("key", key, ("train_loss", "val_loss", "train_acc", "val_acc"))
+        target = check.finite_number("target", target)
+        rising = key.endswith("acc")
         for s, v in zip(self.step, getattr(self, key)):
-            if v <= target:
+            if (v >= target) if rising else (v <= target):
                 return s
         return None
 
