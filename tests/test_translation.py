@@ -64,6 +64,8 @@ def glossary_pairs():
         for i, (e, z) in enumerate(zip(en_parts, zh_parts)):
             if " " in e or e.lower() in ONE_WORD_TERMS:
                 forms = {z} | ({alt_parts[i]} if len(alt_parts) == len(en_parts) else set(alt_parts[:1]))
+                if re.search(r"[A-Z]", e):  # a name (Leaky ReLU): Chinese text may keep the name itself
+                    forms.add(e)
                 pairs.append((e, forms))
     return pairs
 
