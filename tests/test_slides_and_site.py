@@ -56,6 +56,15 @@ def test_slide_types_follow_headings_and_demos():
     assert slides.slide_types(nb) == expected
 
 
+def test_a_chinese_takeaway_before_the_next_demo_is_a_fragment_like_the_english():
+    # "Notice ..." / "注意 ..." right before another demo is the takeaway (fragment); other prose there leads into the
+    # next demo (subslide).  Twins must present like their English notebook (test_translation checks every twin).
+    for notice, expected in (("Notice the one.", "fragment"), ("注意：只有一个。", "fragment"),
+                             ("Now a second step.", "subslide"), ("现在看第二步。", "subslide")):
+        nb = lesson([new_code_cell("x = 1"), new_markdown_cell(notice), new_code_cell("print(x)")])
+        assert slides.slide_types(nb)[1:] == [expected, "subslide" if expected == "fragment" else "-"], notice
+
+
 def test_stamp_writes_rise_metadata_keeps_other_metadata_and_is_idempotent():
     nb, expected = small_lesson()
     nb.cells[5].metadata["tags"] = ["keep-me"]
