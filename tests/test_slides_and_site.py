@@ -56,6 +56,13 @@ def test_slide_types_follow_headings_and_demos():
     assert slides.slide_types(nb) == expected
 
 
+def test_a_chinese_notice_is_a_takeaway_like_the_english():
+    # A twin's "注意……" translates "Notice ...": between two demos it stays the first demo's takeaway, as in English.
+    for notice in ("Notice the one.", "注意那个 1。"):
+        nb = lesson([new_code_cell("print(1)"), new_markdown_cell(notice), new_code_cell("print(2)")])
+        assert slides.slide_types(nb)[1:] == ["fragment", "subslide"], notice
+
+
 def test_stamp_writes_rise_metadata_keeps_other_metadata_and_is_idempotent():
     nb, expected = small_lesson()
     nb.cells[5].metadata["tags"] = ["keep-me"]
