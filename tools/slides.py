@@ -9,7 +9,7 @@ The slide structure follows from the notebook's own structure, so it never needs
     "**Exercise ..." / "**练习 ..." cell  -> subslide   (one exercise per slide; 练习 in the Chinese twins)
     "<details>" cell (a hidden solution) -> fragment   (revealed on a key press)
     markdown right after a code cell:
-        a "Notice ..." line, or the last
+        a "Notice ..." / "注意 ..." line, or the last
         words before the next heading    -> fragment   (the takeaway, revealed after the demo)
         prose leading into another demo  -> subslide   (a new step with its own demo)
     a code cell right after a takeaway   -> subslide   (the next demo gets its own slide)
@@ -68,7 +68,7 @@ def slide_types(nb):
         elif kind == "markdown" and text.startswith(("**Exercise", "**练习")):  # 练习: the Chinese twins' exercises
             types.append("subslide")
         elif kind == "markdown" and previous == "code":
-            takeaway = following != "code" or text.startswith("Notice")
+            takeaway = following != "code" or text.startswith(("Notice", "注意"))  # 注意: the twins' "Notice"
             types.append("fragment" if takeaway else "subslide")
         elif kind == "code" and previous == "markdown" and types[-1] == "fragment" and i >= 2 \
                 and cells[i - 2].get("cell_type") == "code":
