@@ -184,3 +184,8 @@ def test_the_chinese_readme_links_both_ways_and_gives_the_same_commands():
     assert zh_test == en_test
     for needed in ("--index-url", "Binder", "CPU", "英文"):
         assert needed in zh, f"README.zh.md should cover {needed!r} (mirror, Binder, CPU torch, English figure text)"
+
+
+def test_every_english_notebook_has_its_chinese_twin():
+    english = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert [p.name for p in TWINS] == english, "start the missing twins with `python -m tools.translation new NN`"
