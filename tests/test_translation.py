@@ -189,3 +189,11 @@ def test_the_chinese_readme_links_both_ways_and_gives_the_same_commands():
 def test_every_english_notebook_has_its_chinese_twin():
     english = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     assert [p.name for p in TWINS] == english, "start the missing twins with `python -m tools.translation new NN`"
+
+
+def test_the_chinese_teachers_guide_exists_and_links_back():
+    guide = (ROOT / "docs" / "teaching.zh.md").read_text(encoding="utf-8")
+    assert "](teaching.md)" in guide.split("\n## ")[0], "docs/teaching.zh.md should link the English guide at its top"
+    for link in re.findall(r"\]\((\.\./notebooks/zh/[^)#]+)\)", guide):
+        assert (ROOT / "docs" / link).resolve().is_file(), f"docs/teaching.zh.md links a missing notebook {link}"
+    assert "](docs/teaching.zh.md)" in (ROOT / "README.md").read_text(encoding="utf-8")
