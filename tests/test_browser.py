@@ -299,7 +299,8 @@ def check_notebook_in_lab(page, lab, nb_path, screenshot_path):
     """Open, run and inspect one notebook; returns the list of problems found (empty when all is well)."""
     nb = nbformat.read(nb_path, as_version=4)
     interactive = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "interactive_view(" in c.source]
-    predictions = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "ask(" in c.source]
+    predictions = [i for i, c in enumerate(nb.cells)
+                   if c.cell_type == "code" and re.search(r"(^|[^\w.])ask\(", c.source, re.M)]
     n_code = sum(c.cell_type == "code" for c in nb.cells)
 
     page.goto(f"{lab.base}lab/tree/notebooks/{notebook_ref(nb_path)}?reset", wait_until="domcontentloaded")
