@@ -89,3 +89,17 @@ def test_finite_result_names_what_overflowed():
     assert v.finite_result("the loss", 1.0) == 1.0
     with pytest.raises(ValueError, match="the loss is not finite"):
         v.finite_result("the loss", torch.tensor([1.0, float("nan")]))
+
+
+def test_seeds_takes_a_short_tuple_of_valid_seeds():
+    assert v.seeds("seeds", [0, np.int64(1), 2]) == (0, 1, 2)
+    with pytest.raises(TypeError, match=r"seeds must be a tuple of seeds"):
+        v.seeds("seeds", "012")
+    with pytest.raises(TypeError, match="seeds"):
+        v.seeds("seeds", 3)
+    with pytest.raises(ValueError, match="seeds must be in|seeds must be >= 0"):
+        v.seeds("seeds", (0, -1))
+    with pytest.raises(ValueError, match=r"seeds must hold 1 to 10 seeds, got 0"):
+        v.seeds("seeds", ())
+    with pytest.raises(ValueError, match=r"got 11: more would take too long"):
+        v.seeds("seeds", range(11))

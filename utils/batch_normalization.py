@@ -71,13 +71,8 @@ def _momentum(momentum, name="momentum"):
     return validation.probability(name, momentum)
 
 
-def _seeds(seeds):
-    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
-        raise TypeError(f"seeds must be a tuple of seeds, e.g. (0, 1, 2), got {seeds!r}")
-    seeds = tuple(validation.seed_value("seeds", s) for s in seeds)
-    if not 1 <= len(seeds) <= 10:
-        raise ValueError(f"seeds must hold 1 to 10 seeds, got {len(seeds)}")
-    return seeds
+def _seeds(seeds, name="seeds"):
+    return validation.seeds(name, seeds)
 
 
 def _values(name, values, low, high, integer=False, most=12):

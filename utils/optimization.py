@@ -337,12 +337,7 @@ def saddle_runs(lr=0.1, steps=150, noise=0.01, start=(1.5, 0.0), seeds=SEEDS):
 
 
 def _seeds(seeds, name="seeds"):
-    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
-        raise TypeError(f"{name} must be a tuple of seeds, got {seeds!r}")
-    seeds = tuple(v.seed_value(name, s) for s in seeds)
-    if not 1 <= len(seeds) <= 10:
-        raise ValueError(f"{name} must hold 1 to 10 seeds, got {len(seeds)}")
-    return seeds
+    return v.seeds(name, seeds)
 
 
 # ---- momentum on a quadratic

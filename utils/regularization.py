@@ -659,13 +659,8 @@ def _run_args(n_train, steps, seed, device):
             V.device_value("device", device or "cpu"))
 
 
-def _seeds(seeds):
-    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
-        raise TypeError(f"seeds must be a tuple of seeds, e.g. (0, 1, 2), got {seeds!r}")
-    seeds = tuple(V.seed_value("seeds", s) for s in seeds)
-    if not 1 <= len(seeds) <= 10:
-        raise ValueError(f"seeds must hold 1 to 10 seeds, got {len(seeds)}: more would take too long")
-    return seeds
+def _seeds(seeds, name="seeds"):
+    return V.seeds(name, seeds)
 
 
 def _names(names):

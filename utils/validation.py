@@ -9,7 +9,7 @@ them first thing, so a learner's typo is answered at the boundary and not deep i
     depth = integer("depth", depth, low=1, high=200)
     seed = seed_value("seed", seed)
 
-Public functions: finite_number, probability, integer, size, seed_value, one_of, boolean, device_value, array,
+Public functions: finite_number, probability, integer, size, seed_value, seeds, one_of, boolean, device_value, array,
 tensor, finite_result.
 """
 
@@ -96,6 +96,16 @@ def seed_value(name, value):
     if value is None:
         raise TypeError(f"{name} must be a whole number in [0, 2**32) so that results repeat; got None")
     return integer(name, value, low=0, high=2**32 - 1)
+
+
+def seeds(name, value, high=10):
+    """A few seeds for an experiment repeated over seeds: a tuple of 1 to `high` seeds (each as `seed_value`)."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise TypeError(f"{name} must be a tuple of seeds, e.g. (0, 1, 2), got {_show(value)}")
+    out = tuple(seed_value(name, s) for s in value)
+    if not 1 <= len(out) <= high:
+        raise ValueError(f"{name} must hold 1 to {high} seeds, got {len(out)}: more would take too long")
+    return out
 
 
 def one_of(name, value, options):
@@ -223,5 +233,5 @@ def finite_result(what, value):
     return value
 
 
-__all__ = ["finite_number", "probability", "integer", "size", "seed_value", "one_of", "boolean", "device_value",
-           "array", "tensor", "finite_result", "SIZE_NOTE"]
+__all__ = ["finite_number", "probability", "integer", "size", "seed_value", "seeds", "one_of", "boolean",
+           "device_value", "array", "tensor", "finite_result", "SIZE_NOTE"]

@@ -676,13 +676,8 @@ def activation_training_run(activation="sigmoid", steps=300, lr=0.5, batch_size=
     return _activation_run(activation, steps, lr, batch_size, _seed(seed), str(device))
 
 
-def _seeds(seeds):
-    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
-        raise TypeError(f"seeds must be a list of whole numbers, got {seeds!r}")
-    out = tuple(validation.seed_value("seeds", s) for s in seeds)
-    if not out or len(out) > 10:
-        raise ValueError(f"seeds must hold 1 to 10 seeds, got {len(out)}")
-    return out
+def _seeds(seeds, name="seeds"):
+    return validation.seeds(name, seeds)
 
 
 def activation_comparison(lr=0.5, seeds=(0, 1, 2), steps=300, device=None):
