@@ -477,12 +477,8 @@ def gradient_ratio_table(depth=50, seed=0):
     return "\n".join(lines)
 
 
-def block_deletion(runs, depth=DEPTHS[-1], kinds=("plain", "residual"), seeds=SEEDS):
-    """Delete one block at a time from trained nets of `runs` (its input passes on unchanged) and measure the
-    validation accuracy, as Veit et al. (2016) did with ResNets.
-
-    Returns a dict kind -> {"full": (seeds,) accuracies, "deleted": (seeds, blocks) accuracies}.
-    """
+def _check_runs(runs, depth, kinds, seeds):
+    """Validate the (depth, kinds, seeds) a section reads from `degradation_runs`' result; returns (depth, seeds)."""
     if not isinstance(runs, dict) or not runs:
         raise TypeError("runs must be the dict returned by degradation_runs")
     depth = validation.size("depth", depth, high=MAX_DEPTH, low=2)
@@ -492,6 +488,16 @@ def block_deletion(runs, depth=DEPTHS[-1], kinds=("plain", "residual"), seeds=SE
     missing = [(depth, k, s) for k in kinds for s in seeds if (depth, k, s) not in runs]
     if missing:
         raise ValueError(f"runs hold no run for {missing[:3]}: train them with degradation_runs first")
+    return depth, seeds
+
+
+def block_deletion(runs, depth=DEPTHS[-1], kinds=("plain", "residual"), seeds=SEEDS):
+    """Delete one block at a time from trained nets of `runs` (its input passes on unchanged) and measure the
+    validation accuracy, as Veit et al. (2016) did with ResNets.
+
+    Returns a dict kind -> {"full": (seeds,) accuracies, "deleted": (seeds, blocks) accuracies}.
+    """
+    depth, seeds = _check_runs(runs, depth, kinds, seeds)
     device = next(runs[(depth, kinds[0], seeds[0])].net.parameters()).device
     data = _task(device)
     out = {}
@@ -527,12 +533,7 @@ def loss_slice(runs, depth=DEPTHS[-1], kinds=("plain", "residual"), seeds=SEEDS,
 
     Returns a dict with "alpha" (n_points,) and, per kind, an array (seeds, n_points) of losses (eval mode).
     """
-    if not isinstance(runs, dict) or not runs:
-        raise TypeError("runs must be the dict returned by degradation_runs")
-    depth = validation.size("depth", depth, high=MAX_DEPTH, low=2)
-    for kind in kinds:
-        validation.one_of("kinds", kind, KINDS)
-    seeds = tuple(validation.seed_value("seeds", s) for s in seeds)
+    depth, seeds = _check_runs(runs, depth, kinds, seeds)
     span = validation.finite_number("span", span, low=0, low_open=True, high=10)
     n_points = validation.size("n_points", n_points, high=201, low=3)
     device = next(runs[(depth, kinds[0], seeds[0])].net.parameters()).device
