@@ -35,6 +35,19 @@ def test_digits_equal_scikit_learns_whether_read_from_the_file_or_through_load_d
     assert torch.equal(labels, torch.tensor(bunch.target))
 
 
+def test_digits_are_read_once_and_each_caller_gets_its_own_copy():
+    from utils import data
+
+    data._read_digits_file.cache_clear()
+    images, labels = data.load_digits_arrays()
+    first = (images.clone(), labels.clone())
+    images += 5  # a learner's in-place edit must not reach the next caller
+    labels[:] = 99
+    again, again_labels = data.load_digits_arrays()
+    assert data._read_digits_file.cache_info().misses == 1
+    assert torch.equal(again, first[0]) and torch.equal(again_labels, first[1])
+
+
 def test_train_and_validation_do_not_overlap():
     x = torch.arange(100).float().unsqueeze(1)
     xt, _, xv, _ = train_val_split(x, torch.zeros(100, dtype=torch.int64), 0.2, seed=3)
