@@ -9,6 +9,7 @@ import re
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import matplotlib
@@ -219,6 +220,31 @@ def machine_info():
     }
 
 
+def cpu_snapshot():
+    """Counters for `other_cpu`: wall clock, the whole machine's CPU seconds (busy, steal) and this process's own,
+    its finished children included (the notebook kernels and import interpreters it started and waited for)."""
+    import psutil
+
+    total = psutil.cpu_times()
+    idle = total.idle + getattr(total, "iowait", 0.0)
+    steal = getattr(total, "steal", 0.0)
+    busy = sum(total) - idle - steal - getattr(total, "guest", 0.0) - getattr(total, "guest_nice", 0.0)
+    own = os.times()
+    return {"wall": time.monotonic(), "busy": busy, "steal": steal,
+            "own": own.user + own.system + own.children_user + own.children_system}
+
+
+def other_cpu(start, end, cores):
+    """What the rest of the machine took while the benchmark ran, as fractions of all `cores` over the run:
+    others (CPU time of programs other than the benchmark and the kernels it started) and steal (time the hypervisor
+    gave this machine's cores to other machines).  The load average cannot tell: the benchmark itself keeps about one
+    core busy, so on 2 cores its own work reads as a load of 1."""
+    capacity = max(end["wall"] - start["wall"], 1e-9) * cores
+    others = (end["busy"] - start["busy"]) - (end["own"] - start["own"])
+    return {"others": round(max(others, 0.0) / capacity, 3),
+            "steal": round(max(end["steal"] - start["steal"], 0.0) / capacity, 3)}
+
+
 # ---------------------------------------------------------------- measuring
 
 def load_module(ref):
@@ -328,6 +354,7 @@ def run_benchmark(notebooks=None, runs=3, topics=None, skip=(), timeout=300, log
     if not paths:
         raise ValueError(f"no notebooks NN_*.ipynb found in {notebook_dir}")
     machine = machine_info()
+    start = cpu_snapshot()
     log(f"Benchmark on {machine['cpu_model']} ({machine['logical_cores']} cores), {machine['device']}, "
         f"torch {machine['torch']}, {runs} run(s) per notebook")
     shared = [f"utils.{m}" for m in SHARED_MODULES if (UTILS_DIR / f"{m}.py").is_file()]
@@ -351,6 +378,7 @@ def run_benchmark(notebooks=None, runs=3, topics=None, skip=(), timeout=300, log
     all_names = [p.name for p in find_notebooks(None, notebook_dir)]
     if hasattr(os, "getloadavg"):
         machine["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    machine["cpu_taken_by_others"] = other_cpu(start, cpu_snapshot(), machine["logical_cores"] or 1)
     return {
         "schema": RESULTS_SCHEMA,
         "command": command,

@@ -57,12 +57,44 @@ def _machine_lines(results):
         "finished PNG (`utils.interactive.figure_png`, what the view sends); imports timed in fresh interpreters. "
         "Targets are judged on wall-clock times; CPU times are shown beside them.",
     ]
-    busy = [x for x in (load or [])[:1] + (m.get("load_average_end") or [])[:1] if x > 0.5 * m["logical_cores"]]
-    if busy:
-        lines.append(f"- **Warning: the machine was busy** (1-minute load average {max(busy)} on "
-                     f"{m['logical_cores']} cores): wall-clock times are inflated by other programs; "
-                     "rerun on an idle machine before quoting them. CPU times are less affected.")
+    taken = m.get("cpu_taken_by_others")
+    if taken:
+        lines.append(f"- **Rest of the machine during the run:** other programs used {100 * taken['others']:.1f} % "
+                     f"of its {m['logical_cores']} cores and the hypervisor took {100 * taken['steal']:.1f} % "
+                     "(steal), measured from the machine's CPU counters minus the benchmark's own (with its "
+                     "kernels).")
+    for warning in busy_warnings(m):
+        lines.append(f"- **Warning: {warning}**: wall-clock times are inflated; rerun on an idle machine before "
+                     "quoting them. CPU times are less affected.")
     return lines
+
+
+# Above these, a run's wall-clock times are not an idle machine's.
+BUSY_LOAD_AT_START = 0.5   # 1-minute load average per core before the benchmark started
+BUSY_OTHERS = 0.10         # share of all cores used by other programs during the run
+BUSY_STEAL = 0.05          # share of all cores taken by the hypervisor during the run
+
+
+def busy_warnings(machine):
+    """Why a run's machine was not idle (empty when it was).  Judged on the load before the run started and on the CPU
+    others took during it; the load average at the end is not used, since the benchmark's own work is ~1 core of it.
+    A results file without the CPU counters (older runs) is judged on both load averages, as it used to be."""
+    cores = machine.get("logical_cores") or 1
+    out = []
+    start = (machine.get("load_average") or [None])[0]
+    if start is not None and start > BUSY_LOAD_AT_START * cores:
+        out.append(f"the machine was busy when the run started (1-minute load average {start} on {cores} cores)")
+    taken = machine.get("cpu_taken_by_others")
+    if taken is None:
+        end = (machine.get("load_average_end") or [None])[0]
+        if end is not None and end > BUSY_LOAD_AT_START * cores:
+            out.append(f"the machine was busy (1-minute load average {end} on {cores} cores at the end)")
+        return out
+    if taken["others"] > BUSY_OTHERS:
+        out.append(f"other programs used {100 * taken['others']:.0f} % of the CPU during the run")
+    if taken["steal"] > BUSY_STEAL:
+        out.append(f"the hypervisor took {100 * taken['steal']:.0f} % of the CPU during the run (steal)")
+    return out
 
 
 def _misses(results):

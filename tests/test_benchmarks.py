@@ -15,6 +15,7 @@ from benchmarks.course import (
     find_notebooks,
     judge_redraw,
     merge_results,
+    other_cpu,
     run_benchmark,
     topic_modules_of,
     utils_references,
@@ -22,7 +23,7 @@ from benchmarks.course import (
 from benchmarks.execute import PeakRSS
 from benchmarks.imports import import_times
 from benchmarks.redraw import sweep_settings, time_view
-from benchmarks.report import render_readme_table, render_results_md, run_time_text
+from benchmarks.report import busy_warnings, render_readme_table, render_results_md, run_time_text
 
 DATA = Path(__file__).resolve().parent / "data"
 FIXTURE = DATA / "99_bench_fixture.ipynb"
@@ -93,6 +94,40 @@ def test_every_view_of_the_topic_module_is_swept_and_classified(results):
         assert len(r["cpu_samples_ms"]) == len(r["samples_ms"]) and r["cpu_median_ms"] > 0
     assert redraws["plot_line"]["in_place"] is True  # takes fig= and returns the same figure
     assert redraws["plot_pair"]["in_place"] is False
+
+
+def test_the_cpu_others_took_counts_the_kernels_as_the_benchmarks_own(results):
+    taken = results["machine"]["cpu_taken_by_others"]
+    assert set(taken) == {"others", "steal"} and all(0 <= v <= 1 for v in taken.values())
+    # the fixture's kernel ran in a child process: had its CPU been counted as another program's, one busy kernel
+    # on this machine would read as >= 1/cores of the whole
+    assert taken["others"] < 0.5 / results["machine"]["logical_cores"]
+
+
+def test_other_cpu_subtracts_the_benchmarks_own_seconds():
+    start = {"wall": 0.0, "busy": 100.0, "steal": 5.0, "own": 10.0}
+    end = {"wall": 10.0, "busy": 115.0, "steal": 7.0, "own": 20.0}  # 15 s busy, 10 of them ours, over 2 × 10 s
+    assert other_cpu(start, end, cores=2) == {"others": 0.25, "steal": 0.1}
+    assert other_cpu(start, dict(end, busy=105.0), cores=2)["others"] == 0  # counters never read as negative
+
+
+@pytest.mark.parametrize("machine, expected", [
+    # the benchmark's own core of load at the end is not a busy machine (the false warning this replaced)
+    ({"logical_cores": 2, "load_average": [0.3], "load_average_end": [1.01],
+      "cpu_taken_by_others": {"others": 0.01, "steal": 0.0}}, []),
+    ({"logical_cores": 2, "load_average": [1.6], "cpu_taken_by_others": {"others": 0.0, "steal": 0.0}},
+     ["busy when the run started"]),
+    ({"logical_cores": 2, "load_average": [0.1], "cpu_taken_by_others": {"others": 0.3, "steal": 0.0}},
+     ["other programs used 30 %"]),
+    ({"logical_cores": 2, "load_average": [0.1], "cpu_taken_by_others": {"others": 0.0, "steal": 0.2}},
+     ["hypervisor took 20 %"]),
+    ({"logical_cores": 2, "load_average": [0.1], "load_average_end": [1.5]}, ["at the end"]),  # an older file
+])
+def test_busy_warnings_name_what_was_busy(machine, expected):
+    warnings = busy_warnings(machine)
+    assert len(warnings) == len(expected)
+    for warning, words in zip(warnings, expected):
+        assert words in warning
 
 
 def test_results_md_shows_machine_every_view_and_a_verdict_per_target(results):
