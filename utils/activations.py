@@ -30,7 +30,7 @@ from torch import nn
 
 from utils import validation
 from utils.device import one_cpu_thread
-from utils.exercises import feedback
+from utils.exercises import feedback, learner_number
 from utils.plotstyle import BLUE, GREEN, ORANGE, PALETTE, VERMILION, YELLOW, light_log_axis, new_figure
 from utils.predictions import Prediction
 
@@ -857,9 +857,8 @@ def check_sigmoid_bound(answer, n_layers=10):
     n_layers = validation.integer("n_layers", n_layers, low=1, high=100)
     if answer is None or answer is Ellipsis:
         return feedback(False, "`bound` is still None: replace it with a Python expression for the factor")
-    try:
-        value = validation.finite_number("answer", answer)
-    except (TypeError, ValueError):
+    value = learner_number(answer)[0]
+    if value is None:
         return feedback(False, f"the bound should be a number (a Python expression such as 0.5 ** 3), "
                                f"got {answer!r}")
     want = 0.25 ** n_layers

@@ -28,7 +28,7 @@ from torch import nn
 
 from utils import validation
 from utils.device import one_cpu_thread
-from utils.exercises import check_close, feedback
+from utils.exercises import check_close, feedback, learner_number
 from utils.predictions import Prediction
 
 MODES = ("train", "eval")
@@ -1453,10 +1453,9 @@ def check_running_var(answer):
         return feedback(False, "replace the placeholder with your number, then run the cell again")
     if isinstance(answer, (str, bytes)):
         return feedback(False, f"give a number, not text: got {answer!r}")
-    a = _as_array(answer)
-    if a is None or a.size != 1:
-        return feedback(False, f"answer should be one number, got {answer!r}")
-    a = float(a.reshape(-1)[0])
+    a, problem = learner_number(answer, "your running_var")
+    if problem:
+        return feedback(False, problem)
     biased = 1.0
     for v in ex["batch_vars"]:
         biased = (1 - ex["momentum"]) * biased + ex["momentum"] * v

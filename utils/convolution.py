@@ -30,7 +30,7 @@ from torch.nn import functional as F
 from utils import validation
 from utils.data import load_digits_arrays
 from utils.device import one_cpu_thread
-from utils.exercises import feedback
+from utils.exercises import feedback, learner_number
 from utils.plotstyle import BLUE, GREEN, ORANGE, PALETTE, VERMILION, new_figure
 from utils.predictions import Prediction
 
@@ -1290,23 +1290,10 @@ EXERCISE_LAYER = {"c_in": 64, "c_out": 128, "kernel": 3, "groups": 4, "size": 56
 EXERCISE_BRANCH = {"c_in": 192, "c_out": 32, "size": 28, "kernel": 5, "fraction": 8}
 
 
-def _whole(answer):
-    """An int from an int, a float with no fractional part or a 0-d tensor/array; None otherwise."""
-    if isinstance(answer, bool):
-        return None
-    if type(answer).__module__.startswith(("numpy", "torch")) and getattr(answer, "ndim", None) == 0:
-        answer = answer.item()
-    if isinstance(answer, (int, np.integer)):
-        return int(answer)
-    if isinstance(answer, (float, np.floating)) and math.isfinite(answer) and float(answer).is_integer():
-        return int(answer)
-    return None
-
-
 def check_output_size(answer):
     """Exercise 1: the output side of a conv with EXERCISE_CONV's settings (input 28, kernel 5, stride 2, padding 2,
     dilation 2)."""
-    value = _whole(answer)
+    value = learner_number(answer, whole=True)[0]
     if value is None:
         return feedback(False, f"answer with a whole number of pixels, got {answer!r}")
     c = EXERCISE_CONV
@@ -1338,7 +1325,7 @@ def _exercise_layer():
 def check_layer_cost(params, flops):
     """Exercise 2: parameters and FLOPs (PyTorch's convention) of
     Conv2d(64, 128, kernel_size=3, padding=1, groups=4) on one 64x56x56 input."""
-    p, f = _whole(params), _whole(flops)
+    p, f = learner_number(params, whole=True)[0], learner_number(flops, whole=True)[0]
     if p is None or f is None:
         return feedback(False, f"answer with two whole numbers (params, flops), got {params!r} and {flops!r}")
     c = EXERCISE_LAYER
@@ -1374,7 +1361,7 @@ def _branch_budget():
 def check_reduction(channels):
     """Exercise 3: the largest number of 1x1 reduction channels for which the reduced 5x5 branch of block 3a
     (28x28x192 in, 32 out) costs at most 1/8 of the direct 5x5 conv's multiply-accumulates."""
-    value = _whole(channels)
+    value = learner_number(channels, whole=True)[0]
     if value is None:
         return feedback(False, f"answer with a whole number of channels, got {channels!r}")
     c = EXERCISE_BRANCH

@@ -23,7 +23,7 @@ from torch.nn import functional as F
 from utils import validation
 from utils.data import load_dataset
 from utils.device import one_cpu_thread
-from utils.exercises import feedback
+from utils.exercises import feedback, learner_number
 from utils.plotstyle import BLUE, GREEN, ORANGE, PALETTE, PURPLE, VERMILION, new_figure
 from utils.predictions import Prediction
 from utils.training import evaluate, make_mlp, train
@@ -960,26 +960,11 @@ EXERCISE_B = torch.tensor([0.0, -2.5, -1.0, -1.25])
 EXERCISE_X = torch.tensor([[1.0, 2.0], [-1.0, 0.5], [2.0, -2.0], [0.0, 1.0]])
 
 
-def _whole_number(answer):
-    """A learner's count as an int (accepting 2, 2.0, np.int64(2), torch.tensor(2)), or None."""
-    if isinstance(answer, bool):
-        return None
-    if isinstance(answer, torch.Tensor) and answer.numel() == 1:
-        answer = answer.item()
-    if isinstance(answer, np.ndarray) and answer.size == 1:
-        answer = answer.item()
-    if isinstance(answer, (int, np.integer)):
-        return int(answer)
-    if isinstance(answer, (float, np.floating)) and math.isfinite(answer) and float(answer).is_integer():
-        return int(answer)
-    return None
-
-
 def check_dead_count(answer):
     """Exercise: how many of the 4 units of (EXERCISE_W, EXERCISE_B) are dead on EXERCISE_X?"""
     if answer is None:
         return feedback(False, "replace None with your count (a whole number from 0 to 4)")
-    count = _whole_number(answer)
+    count = learner_number(answer, whole=True)[0]
     if count is None:
         return feedback(False, f"answer with a whole number of units (0 to 4), got {answer!r}"[:200])
     pre = EXERCISE_X @ EXERCISE_W.T + EXERCISE_B

@@ -1,5 +1,7 @@
 """Feedback for the exercises: every `check_…` function in the course answers through `feedback`."""
 
+import math
+
 import numpy as np
 
 from utils import validation as check
@@ -41,4 +43,41 @@ def check_close(answer, expected, rtol=1e-6, atol=1e-8, what="your answer"):
     return feedback(False, f"{what} is off by up to {err:.3g} (tolerance rtol={rtol:g}, atol={atol:g})")
 
 
-__all__ = ["feedback", "check_close"]
+def learner_number(answer, what="your answer", whole=False):
+    """Read one number a learner typed or computed: (value, None), or (None, what is wrong with it).
+
+    Accepted: an int or float (not a bool), a NumPy scalar, and a tensor, array, list or tuple holding exactly one
+    number (what `t.sum()`, `t.sum(dim=0)` on one column, `np.mean(...)` or `[x]` give).  NaN and ±inf are refused;
+    with `whole=True` the value must have no fractional part (2.0 and torch.tensor(2.) read as 2) and an int is
+    returned.  Every `check_…` function that expects a number reads it here, so they accept and refuse the same
+    forms.
+    """
+    if not isinstance(what, str):
+        raise TypeError(f"what must be a string naming the answer, got {what!r}")
+    whole = check.boolean("whole", whole)
+    if answer is None or answer is Ellipsis:
+        return None, f"{what} is still {answer!r}: replace the placeholder with your answer, then run the cell again"
+    value = answer
+    if isinstance(value, (list, tuple)) and len(value) == 1:
+        value = value[0]
+    if type(value).__module__.startswith(("numpy", "torch")) and hasattr(value, "shape"):
+        size = int(np.prod(tuple(value.shape)))
+        if size != 1:
+            return None, f"{what} should be a single number, got an array of shape {tuple(value.shape)}"
+        value = value.item() if value.ndim == 0 else value.reshape(-1)[0].item()
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        shown = repr(answer) if len(repr(answer)) <= 60 else repr(answer)[:57] + "..."
+        return None, f"{what} should be a number, got {shown} ({type(answer).__name__})"
+    if isinstance(value, (int, np.integer)):
+        return int(value), None
+    value = float(value)
+    if not math.isfinite(value):
+        return None, f"{what} must be a finite number (not NaN or ±inf), got {value}"
+    if whole:
+        if not value.is_integer():
+            return None, f"{what} should be a whole number, got {value:g}"
+        return int(value), None
+    return value, None
+
+
+__all__ = ["feedback", "check_close", "learner_number"]

@@ -24,7 +24,7 @@ from torch import nn
 
 from utils import validation as v
 from utils.device import one_cpu_thread
-from utils.exercises import feedback
+from utils.exercises import feedback, learner_number
 from utils.plotstyle import (
     BLUE,
     GREEN,
@@ -774,23 +774,6 @@ def layer_table(columns, digits=3):
 # Exercise checkers
 # ----------------------------------------------------------------------------------------------------------------
 
-def _answer_number(answer, what):
-    """(float, None) for a usable number, or (None, message) saying what is wrong with the answer."""
-    if answer is None or answer is Ellipsis:
-        return None, f"{what} is still {answer!r}: replace the placeholder with your answer, then run this cell again"
-    if isinstance(answer, torch.Tensor) or isinstance(answer, np.ndarray):
-        if answer.size == 1 if isinstance(answer, np.ndarray) else answer.numel() == 1:
-            answer = answer.item()
-        else:
-            return None, f"{what} should be a single number, got an array of shape {tuple(answer.shape)}"
-    if isinstance(answer, bool) or not isinstance(answer, (int, float, np.integer, np.floating)):
-        return None, f"{what} should be a number, got {answer!r}"
-    answer = float(answer)
-    if not math.isfinite(answer):
-        return None, f"{what} should be a finite number, got {answer!r}"
-    return answer, None
-
-
 def _near(a, b, rtol=0.01):
     return b != 0 and abs(a - b) <= rtol * abs(b)
 
@@ -800,7 +783,7 @@ def check_kaiming_std(answer, shape=(128, 64, 3, 3), mode="fan_out", activation=
     weight of `shape` (out_channels, in_channels, kh, kw).  One verdict, with a hint that names the mistake."""
     shape, mode = _shape(shape), _mode(mode)
     activation = _activation(activation, ("linear", "tanh", "sigmoid", "relu"))
-    a, problem = _answer_number(answer, "your std")
+    a, problem = learner_number(answer, "your std")
     if problem:
         return feedback(False, problem)
     fan_in, fan_out = fans(shape)
@@ -836,7 +819,7 @@ TANH_GAIN_DEPTH = 50
 def check_tanh_gain(answer):
     """Exercise: a gain g (weights N(0, g²/fan_in)) for which a 50-layer tanh net of width 256 keeps its
     pre-activation std at 1 (layer 50 within 5% of the input's 1).  Runs the experiment with your g."""
-    g, problem = _answer_number(answer, "your gain")
+    g, problem = learner_number(answer, "your gain")
     if problem:
         return feedback(False, problem)
     if not 0 < g <= 10:
@@ -862,7 +845,7 @@ def check_tanh_gain(answer):
 def check_maxout_gain(answer):
     """Exercise: the gain g (each piece's weights N(0, g²/fan_in)) that keeps a two-piece Maxout net's
     pre-activation variance the same from layer to layer."""
-    g, problem = _answer_number(answer, "your gain")
+    g, problem = learner_number(answer, "your gain")
     if problem:
         return feedback(False, problem)
     if _near(g, 1.0, 0.02):

@@ -29,7 +29,7 @@ from torch.nn import functional as F
 from utils import validation as v
 from utils.data import load_dataset
 from utils.device import one_cpu_thread
-from utils.exercises import feedback
+from utils.exercises import feedback, learner_number
 from utils.plotstyle import BLUE, GREEN, ORANGE, PALETTE, PURPLE, SKY, VERMILION, light_log_axis, new_figure
 from utils.predictions import Prediction
 
@@ -1344,20 +1344,9 @@ EXERCISE_STEPS = 300
 EXERCISE_TARGET = 0.045
 
 
-def _number(answer, what):
-    """(value, message): a float from a number or a 0-d tensor/array, or None and what is wrong."""
-    if answer is None or answer is Ellipsis:
-        return None, f"{what} is still {answer!r}: replace the placeholder with your number, then run the cell again"
-    try:
-        value = float(v.finite_number(what, answer))
-    except (TypeError, ValueError) as exc:
-        return None, str(exc)
-    return value, None
-
-
 def check_max_stable_lr(answer):
     """Exercise: the largest learning rate for which GD on f(w) = ½ wᵀ A w converges (A = EXERCISE_A)."""
-    value, problem = _number(answer, "your learning rate")
+    value, problem = learner_number(answer, "your learning rate")
     if problem:
         return feedback(False, problem)
     lam = np.linalg.eigvalsh(EXERCISE_A)
@@ -1382,7 +1371,7 @@ def check_max_stable_lr(answer):
 def check_best_momentum(answer, kappa=EXERCISE_KAPPA):
     """Exercise: the best heavy-ball β for a quadratic of condition number κ (default EXERCISE_KAPPA)."""
     kappa = _kappa(kappa)
-    value, problem = _number(answer, "your β")
+    value, problem = learner_number(answer, "your β")
     if problem:
         return feedback(False, problem)
     r = math.sqrt(kappa)

@@ -28,7 +28,7 @@ from torch.nn import functional as F
 from utils import validation as V
 from utils.data import Split
 from utils.device import one_cpu_thread
-from utils.exercises import check_close, feedback
+from utils.exercises import check_close, feedback, learner_number
 from utils.plotstyle import (
     BLACK,
     BLUE,
@@ -1406,9 +1406,8 @@ def check_decay_strength(answer):
     expected = (1 - 0.5 ** (1 / DECAY_STEPS)) / LR
     if answer is None or answer is ...:
         return feedback(False, "replace the placeholder with your λ, then run this cell again")
-    try:
-        a = float(V.finite_number("answer", answer))
-    except (TypeError, ValueError):
+    a = learner_number(answer)[0]
+    if a is None:
         return feedback(False, f"write λ as one number, got {answer!r}")
     if math.isclose(a, expected, rel_tol=0.01):
         return feedback(True, "", f"Correct: λ ≈ {expected:.3f}, so (1 − ηλ)^{DECAY_STEPS} = "

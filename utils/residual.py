@@ -21,7 +21,7 @@ from torch.nn import functional as F
 from utils import validation
 from utils.data import load_dataset
 from utils.device import one_cpu_thread
-from utils.exercises import feedback
+from utils.exercises import feedback, learner_number
 from utils.plotstyle import BLUE, GREEN, ORANGE, PALETTE, PURPLE, VERMILION, light_log_axis, new_figure
 from utils.predictions import Prediction
 
@@ -960,20 +960,12 @@ DELETE_BLOCK = Prediction(
 # Exercises
 # ----------------------------------------------------------------------------------------------
 
-def _number(answer):
-    """A Python number from an int, float or 0-d tensor/array; None otherwise."""
-    try:
-        return validation.finite_number("answer", answer)
-    except (TypeError, ValueError):
-        return None
-
-
 def check_dense_channels(answer):
     """Exercise: how many channels leave DenseNet-121's third dense block (before its transition layer)?
 
     64 stem channels, growth rate 32, blocks of 6, 12, 24 layers, each transition halves the channels.
     """
-    value = _number(answer)
+    value = learner_number(answer)[0]
     if value is None:
         return feedback(False, f"answer with a number of channels, got {answer!r}")
     c, no_compression = 64, 64
@@ -1000,7 +992,7 @@ def _bottleneck_reference(c_in=256, mid=64):
 def check_bottleneck_params(answer):
     """Exercise: the number of trainable parameters of a bottleneck block 256 → 256 (mid 64, stride 1), convolutions
     without bias, BN after each convolution, identity shortcut."""
-    value = _number(answer)
+    value = learner_number(answer)[0]
     if value is None:
         return feedback(False, f"answer with a number of parameters, got {answer!r}")
     expected = _bottleneck_reference()
