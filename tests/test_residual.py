@@ -182,6 +182,13 @@ def test_without_batchnorm_the_gamma_switch_changes_nothing():
                                   R.gradient_norms(10, "residual", False))
 
 
+@pytest.mark.parametrize("section", ["block_deletion", "loss_slice"])
+def test_sections_reading_the_runs_refuse_an_empty_seed_list_by_name(section):
+    # an empty tuple used to pass the per-seed check and fail later with an IndexError on seeds[0]
+    with pytest.raises(ValueError, match="seeds must hold 1 to 10 seeds, got 0$"):
+        getattr(R, section)(_tiny_runs(), depth=2, seeds=())
+
+
 def test_block_deletion_of_nothing_is_the_full_net_and_of_a_zero_block_changes_nothing():
     runs = _tiny_runs()
     out = R.block_deletion(runs, depth=2, seeds=(0,))

@@ -324,9 +324,7 @@ def degradation_runs(depths=DEPTHS, seeds=SEEDS, steps=STEPS, device="cpu"):
     depths = tuple(validation.size("depths", d, high=MAX_DEPTH, low=2) for d in depths)
     if not depths or any(d % 2 for d in depths):
         raise ValueError(f"depths must be a non-empty list of even numbers, got {depths}")
-    seeds = tuple(validation.seed_value("seeds", s) for s in seeds)
-    if not seeds:
-        raise ValueError("seeds must name at least one seed")
+    seeds = validation.seeds("seeds", seeds)
     steps = validation.size("steps", steps, high=5000)
     device = validation.device_value("device", device)
     return _degradation_runs(depths, seeds, steps, str(device))
@@ -422,9 +420,7 @@ def identity_fit(depth=12, steps=100, lr=0.01, seeds=SEEDS):
         raise ValueError(f"depth must be even (two layers per block), got {depth}")
     steps = validation.size("steps", steps, high=2000)
     lr = validation.finite_number("lr", lr, low=0, low_open=True, high=1)
-    seeds = tuple(validation.seed_value("seeds", s) for s in seeds)
-    if not seeds:
-        raise ValueError("seeds must name at least one seed")
+    seeds = validation.seeds("seeds", seeds)
     return _identity_fit(depth, steps, lr, seeds)
 
 
@@ -484,7 +480,7 @@ def _check_runs(runs, depth, kinds, seeds):
     depth = validation.size("depth", depth, high=MAX_DEPTH, low=2)
     for kind in kinds:
         validation.one_of("kinds", kind, KINDS)
-    seeds = tuple(validation.seed_value("seeds", s) for s in seeds)
+    seeds = validation.seeds("seeds", seeds)
     missing = [(depth, k, s) for k in kinds for s in seeds if (depth, k, s) not in runs]
     if missing:
         raise ValueError(f"runs hold no run for {missing[:3]}: train them with degradation_runs first")
@@ -873,9 +869,7 @@ def compare_small_nets(steps=100, seeds=SEEDS):
 
     Returns one dict per (net, seed): params, val_acc, memory (bytes kept for backward per example)."""
     steps = validation.size("steps", steps, high=3000)
-    seeds = tuple(validation.seed_value("seeds", s) for s in seeds)
-    if not seeds:
-        raise ValueError("seeds must name at least one seed")
+    seeds = validation.seeds("seeds", seeds)
     return [dict(r) for r in _compare_small_nets(steps, seeds)]
 
 

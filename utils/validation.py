@@ -104,7 +104,8 @@ def seeds(name, value, high=10):
         raise TypeError(f"{name} must be a tuple of seeds, e.g. (0, 1, 2), got {_show(value)}")
     out = tuple(seed_value(name, s) for s in value)
     if not 1 <= len(out) <= high:
-        raise ValueError(f"{name} must hold 1 to {high} seeds, got {len(out)}: more would take too long")
+        why = ": more would take too long" if out else ""
+        raise ValueError(f"{name} must hold 1 to {high} seeds, got {len(out)}{why}")
     return out
 
 
