@@ -12,6 +12,7 @@ from torch.nn import functional as F
 from utils import residual as R
 from utils.data import load_dataset
 from utils.device import one_cpu_thread
+from utils.residual import experiments
 
 
 @pytest.fixture(autouse=True)
@@ -135,7 +136,7 @@ def test_train_stack_refuses_nets_it_cannot_stack():
 def test_degradation_runs_are_cached_and_repeatable():
     a = R.degradation_runs(depths=(2,), seeds=(0,), steps=5)
     assert a is R.degradation_runs(depths=(2,), seeds=(0,), steps=5)
-    R._degradation_runs.cache_clear()
+    experiments._degradation_runs.cache_clear()
     b = R.degradation_runs(depths=(2,), seeds=(0,), steps=5)
     assert set(a) == {(2, kind, 0) for kind in R.KINDS}
     for key in a:
@@ -202,7 +203,7 @@ def test_block_deletion_of_nothing_is_the_full_net_and_of_a_zero_block_changes_n
 
 def test_filter_normalised_direction_matches_each_neuron_norm_and_slice_restores_weights():
     net = R.make_deep_mlp(4, "residual")
-    direction = R._filter_normalised_direction(net, torch.Generator().manual_seed(0))
+    direction = experiments._filter_normalised_direction(net, torch.Generator().manual_seed(0))
     for p, d in zip(net.parameters(), direction):
         if p.ndim == 2:
             torch.testing.assert_close(d.norm(dim=1), p.detach().norm(dim=1))
