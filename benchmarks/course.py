@@ -138,6 +138,23 @@ def _view_name(target, aliases, package):
     return ast.unparse(target)
 
 
+def utils_modules(utils_dir=UTILS_DIR):
+    """Names of the modules of utils/, sorted: each shared module (`utils/<name>.py`) and each topic package
+    (`utils/<name>/__init__.py`, the rooms maths / experiments / figures / exercises inside it)."""
+    utils_dir = Path(utils_dir)
+    files = {p.stem for p in utils_dir.glob("*.py") if p.stem != "__init__"}
+    packages = {p.parent.name for p in utils_dir.glob("*/__init__.py") if not p.parent.name.startswith("_")}
+    return sorted(files | packages)
+
+
+def _module_text(utils_dir, name):
+    """The source of a utils module, a package's files joined."""
+    path = Path(utils_dir) / f"{name}.py"
+    if path.is_file():
+        return path.read_text()
+    return "\n".join(p.read_text() for p in sorted((Path(utils_dir) / name).glob("*.py")))
+
+
 def available_topics(utils_dir=UTILS_DIR):
     """Names of the modules in utils/ whose views and import a notebook is measured by.
 
@@ -145,11 +162,10 @@ def available_topics(utils_dir=UTILS_DIR):
     VIEW_SWEEPS at module level (e.g. `course`, whose widget check is 00_start_here's interactive view).
     """
     names = set()
-    for path in Path(utils_dir).glob("*.py"):
-        if path.stem == "__init__":
-            continue
-        if path.stem not in SHARED_MODULES or re.search(r"^VIEW_SWEEPS\s*[:=]", path.read_text(), re.MULTILINE):
-            names.add(path.stem)
+    for name in utils_modules(utils_dir):
+        if name not in SHARED_MODULES or re.search(r"^VIEW_SWEEPS\s*[:=]", _module_text(utils_dir, name),
+                                                   re.MULTILINE):
+            names.add(name)
     return names
 
 

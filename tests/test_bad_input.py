@@ -33,8 +33,10 @@ import numpy as np
 import pytest
 import torch
 
+from benchmarks.course import utils_modules
+
 ROOT = Path(__file__).resolve().parents[1]
-MODULES = sorted(p.stem for p in (ROOT / "utils").glob("*.py") if p.stem != "__init__")
+MODULES = utils_modules(ROOT / "utils")
 # Parameters that are plumbing rather than values a learner chooses.
 PLUMBING = {"fig", "ax", "axes", "kwargs", "args", "self"}
 TIME_LIMIT_S = 20
@@ -159,10 +161,21 @@ def test_every_module_names_its_public_surface():
         assert hasattr(mod, "__all__"), f"utils/{module}.py has no __all__: list what notebooks and learners call"
         for name in mod.__all__:
             assert hasattr(mod, name), f"utils.{module}.__all__ lists {name!r}, which does not exist"
-        own = [n for n, v in vars(mod).items() if not n.startswith("_") and (inspect.isfunction(v) or
-               inspect.isclass(v)) and getattr(v, "__module__", None) == mod.__name__]
-        unlisted = sorted(set(own) - set(mod.__all__))
+        unlisted = sorted(set(_own_public_names(mod)) - set(mod.__all__))
         assert not unlisted, f"utils.{module} defines public {unlisted} but __all__ omits them: list or make private"
+
+
+def _own_public_names(mod):
+    """Functions and classes without a leading underscore that a module defines; for a topic package, those its
+    rooms (submodules) define: the package's __all__ is the public surface of every room."""
+    rooms = [mod]
+    if hasattr(mod, "__path__"):
+        files = sorted(Path(mod.__path__[0]).glob("*.py"))
+        rooms += [importlib.import_module(f"{mod.__name__}.{p.stem}") for p in files if p.stem != "__init__"]
+    return [f"{room.__name__.rsplit('.', 1)[-1]}.{n}" if room is not mod else n
+            for room in rooms for n, v in vars(room).items()
+            if not n.startswith("_") and (inspect.isfunction(v) or inspect.isclass(v))
+            and getattr(v, "__module__", None) == room.__name__ and (room is mod or n not in mod.__all__)]
 
 
 @pytest.mark.parametrize("module, name", cases())

@@ -18,6 +18,7 @@ from benchmarks.course import (
     other_cpu,
     run_benchmark,
     topic_modules_of,
+    utils_modules,
     utils_references,
 )
 from benchmarks.execute import PeakRSS
@@ -230,7 +231,12 @@ def test_topic_modules_are_non_shared_ones_and_shared_ones_with_view_sweeps(tmp_
     (tmp_path / "course.py").write_text('"""Shared, but with a view."""\nVIEW_SWEEPS = {"plot_check": [{}]}\n')
     (tmp_path / "data.py").write_text('"""Shared plumbing."""\n# VIEW_SWEEPS = {} only in a comment\n')
     (tmp_path / "activations.py").write_text('"""A topic."""\n')
-    assert available_topics(tmp_path) == {"course", "activations"}
+    (tmp_path / "residual").mkdir()  # a topic package: its rooms are files inside it
+    (tmp_path / "residual" / "__init__.py").write_text('"""A topic package."""\n')
+    (tmp_path / "residual" / "figures.py").write_text('VIEW_SWEEPS = {}\n')
+    (tmp_path / "not_a_package").mkdir()  # a folder without __init__.py is not a module
+    assert available_topics(tmp_path) == {"course", "activations", "residual"}
+    assert utils_modules(tmp_path) == ["activations", "course", "data", "residual"]
 
 
 def test_notebook_selection_by_number_and_unknown_selection_raises(tmp_path):

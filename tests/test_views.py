@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.course import SHARED_MODULES
+from benchmarks.course import SHARED_MODULES, utils_modules
 from utils.interactive import content_overflow_px
 from utils.plotstyle import use_course_style
 
 ROOT = Path(__file__).resolve().parents[1]
-MODULES = sorted(p.stem for p in (ROOT / "utils").glob("*.py") if p.stem != "__init__")
+MODULES = utils_modules(ROOT / "utils")
 VIEWS = [(m, name) for m in MODULES for name in sorted(getattr(importlib.import_module(f"utils.{m}"),
                                                                "VIEW_SWEEPS", {}))]
 
