@@ -10,6 +10,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from utils import activations as A
+from utils.activations import experiments as AE
+from utils.activations import figures as AF
 
 # A grid that includes every point where a function is not smooth (0 for the ReLU family and ELU/SELU, and the
 # kink of the default Maxout, also at 0), values just either side of them, and far tails where things saturate.
@@ -174,25 +176,25 @@ def test_gradient_norms_match_autograd_through_the_nn_module_network(name, init)
     # gradient_norms writes the forward pass out with plain tensors; the reference loads the same weights into
     # the nn.Sequential of build_mlp (MaxoutLinear, nn.PReLU, ...) and back-propagates through the modules.
     depth = 6
-    weights, biases, x, y = A._deep_mlp_weights(name, depth=depth, init=init)
+    weights, biases, x, y = AE._deep_mlp_weights(name, depth=depth, init=init)
     model = A.build_mlp(name, [64] * (depth + 1) + [10])
     with torch.no_grad():
-        for layer, w, b in zip(A._weight_layers(model), weights, biases):
+        for layer, w, b in zip(AE._weight_layers(model), weights, biases):
             layer.weight.copy_(w)
             layer.bias.copy_(b)
     F.cross_entropy(model(x), y).backward()
-    expected = [layer.weight.grad.norm().item() for layer in A._weight_layers(model)]
+    expected = [layer.weight.grad.norm().item() for layer in AE._weight_layers(model)]
     np.testing.assert_allclose(A.gradient_norms(name, depth, init=init), expected, rtol=1e-5)
 
 
 def test_deep_mlp_weights_follow_the_init_scale():
-    w_k = A._deep_mlp_weights("relu", depth=4, init="kaiming")[0]
-    w_l = A._deep_mlp_weights("relu", depth=4, init="lecun")[0]
-    w_p, b_p, _, _ = A._deep_mlp_weights("relu", depth=4, init="pytorch")
+    w_k = AE._deep_mlp_weights("relu", depth=4, init="kaiming")[0]
+    w_l = AE._deep_mlp_weights("relu", depth=4, init="lecun")[0]
+    w_p, b_p, _, _ = AE._deep_mlp_weights("relu", depth=4, init="pytorch")
     assert float(torch.cat([w.ravel() for w in w_k]).var()) == pytest.approx(2 / 64, rel=0.05)
     assert float(torch.cat([w.ravel() for w in w_l]).var()) == pytest.approx(1 / 64, rel=0.05)
     assert float(torch.cat([w.abs().ravel() for w in w_p]).max()) <= 1 / 8 and b_p[0].abs().max() > 0
-    assert A._deep_mlp_weights("maxout", depth=2)[0][0].shape == (128, 64)  # k = 2 pieces per unit
+    assert AE._deep_mlp_weights("maxout", depth=2)[0][0].shape == (128, 64)  # k = 2 pieces per unit
 
 
 def test_usual_init_is_lecun_for_selu_and_kaiming_for_the_rest():
@@ -246,7 +248,7 @@ def test_gradient_view_draws_an_overflowed_gradient_as_a_full_bar(monkeypatch):
         g = real(name, depth, **kw)
         return np.full_like(g, np.inf) if name == "maxout" else g
 
-    monkeypatch.setattr(A, "gradient_norms", fake)
+    monkeypatch.setattr(AF, "gradient_norms", fake)  # patched where plot_gradient_norms looks it up
     fig = A.plot_gradient_norms(depth=5, group="ReLU variants")
     ax = fig.axes[0]
     assert "Maxout (k=2) overflows" in ax.get_title(loc="left")
@@ -279,8 +281,8 @@ def test_maxout_network_has_k_times_the_hidden_weights():
     plain = A.build_mlp("relu", [2, 8, 8, 2])
     maxout = A.build_mlp("maxout", [2, 8, 8, 2])
     assert maxout(torch.zeros(3, 2)).shape == (3, 2)
-    hidden = [m.weight.numel() for m in A._weight_layers(plain)[:-1]]
-    assert [m.weight.numel() for m in A._weight_layers(maxout)[:-1]] == [2 * h for h in hidden]
+    hidden = [m.weight.numel() for m in AE._weight_layers(plain)[:-1]]
+    assert [m.weight.numel() for m in AE._weight_layers(maxout)[:-1]] == [2 * h for h in hidden]
 
 
 def test_build_mlp_is_seeded_without_touching_the_global_generator():
@@ -288,11 +290,11 @@ def test_build_mlp_is_seeded_without_touching_the_global_generator():
     state = torch.get_rng_state()
     a, b = A.build_mlp("tanh", [2, 16, 2], seed=5), A.build_mlp("relu", [2, 16, 2], seed=5)
     assert torch.equal(torch.get_rng_state(), state)
-    for la, lb in zip(A._weight_layers(a), A._weight_layers(b)):  # same seed, same weights, any activation
+    for la, lb in zip(AE._weight_layers(a), AE._weight_layers(b)):  # same seed, same weights, any activation
         assert torch.equal(la.weight, lb.weight) and torch.equal(la.bias, lb.bias)
-    w = A._weight_layers(A.build_mlp("relu", [64, 64, 2], seed=0))[0].weight
+    w = AE._weight_layers(A.build_mlp("relu", [64, 64, 2], seed=0))[0].weight
     assert w.abs().max() <= 1 / 8 and float(w.detach().var()) == pytest.approx(1 / 192, rel=0.1)  # U(±1/√64)
-    assert not torch.equal(w, A._weight_layers(A.build_mlp("relu", [64, 64, 2], seed=1))[0].weight)
+    assert not torch.equal(w, AE._weight_layers(A.build_mlp("relu", [64, 64, 2], seed=1))[0].weight)
 
 
 def test_build_mlp_refuses_fractional_and_missing_sizes():
@@ -324,7 +326,7 @@ def test_gallery_refuses_thresholds_that_are_not_positive_numbers():
 def test_training_comparison_is_seeded_and_reports_every_activation():
     kw = dict(names=("sigmoid", "relu"), steps=20, eval_every=10)
     first = A.compare_training(**kw)
-    A._compare_training.cache_clear()  # train again, not from the cache
+    AE._compare_training.cache_clear()  # train again, not from the cache
     second = A.compare_training(**kw)
     for name in ("sigmoid", "relu"):
         assert first["histories"][name].train_loss == second["histories"][name].train_loss
@@ -342,10 +344,10 @@ def test_training_title_is_read_from_the_histories():
         return {"names": tuple(steps_losses), "histories": hist}
 
     r = run({"sigmoid": (0.7, 0.69, 0.69), "tanh": (0.5, 0.09, 0.01), "relu": (0.08, 0.01, 0.001)})
-    assert A._training_title(r, 0.1) == "never below 0.1: sigmoid\nfirst: ReLU (step 10)"
+    assert AF._training_title(r, 0.1) == "never below 0.1: sigmoid\nfirst: ReLU (step 10)"
     r = run({"sigmoid": (0.7, 0.3, 0.05), "tanh": (0.5, 0.09, 0.01)})
-    assert A._training_title(r, 0.1) == "all below 0.1; last: sigmoid (step 30)\nfirst: tanh (step 20)"
-    assert A._training_title(r, None) == "sigmoid ends highest"  # final losses 0.05 vs 0.01
+    assert AF._training_title(r, 0.1) == "all below 0.1; last: sigmoid (step 30)\nfirst: tanh (step 20)"
+    assert AF._training_title(r, None) == "sigmoid ends highest"  # final losses 0.05 vs 0.01
     fig = A.plot_training_curves(r, target=0.1)  # fewer than 10 steps of history: still draws
     fig.canvas.draw()
 
@@ -357,11 +359,11 @@ def test_update_ratios_match_the_optimiser_step_by_hand():
     data = load_dataset("circles", seed=1)
     model = A.build_mlp("tanh", [2, 32, 32, 32, 2], seed=1)
     F.cross_entropy(model(data.x_train), data.y_train).backward()
-    expected = [float(0.5 * m.weight.grad.norm() / m.weight.detach().norm()) for m in A._weight_layers(model)]
+    expected = [float(0.5 * m.weight.grad.norm() / m.weight.detach().norm()) for m in AE._weight_layers(model)]
     np.testing.assert_allclose(ratios, expected, rtol=1e-5)
     adam = A.update_ratios(names=("tanh", "sigmoid"), optimizer="adam", lr=0.01)
     # Adam's first step moves every weight by lr (sign of its gradient): ||dW|| = lr * sqrt(#weights with g != 0)
-    w1 = A._weight_layers(A.build_mlp("tanh", [2, 32, 32, 32, 2]))[0].weight
+    w1 = AE._weight_layers(A.build_mlp("tanh", [2, 32, 32, 32, 2]))[0].weight
     assert adam["tanh"][0] == pytest.approx(0.01 * math.sqrt(w1.numel()) / float(w1.detach().norm()), rel=1e-3)
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from utils import activations as A
+from utils.activations import exercises as AX
 
 pytestmark = pytest.mark.claims
 SEEDS = (0, 1, 2)
@@ -102,7 +103,7 @@ def test_s3_table_reads_as_the_prose_says(seed):
 @pytest.mark.parametrize("seed", MANY_SEEDS)
 def test_s4_prediction_sigmoid_first_layer_gets_the_smallest_gradient_at_depth_20(seed):
     """Prediction: "At depth 20, which activation's first layer gets the smallest gradient?" — sigmoid."""
-    assert A._smallest_first_layer(seed) == "sigmoid"
+    assert AX._smallest_first_layer(seed) == "sigmoid"
     if seed == 0:
         assert A.SMALLEST_FIRST_LAYER_GRADIENT.resolved_answer() == "sigmoid"
 
@@ -177,7 +178,7 @@ def test_s6_relu_family_stays_between_0_1_and_10_while_maxout_explodes(seed):
     """Prediction (Maxout's gradients "grow far above 1") and "ReLU, Leaky ReLU, PReLU and ELU keep every layer's
     gradient between 0.1 and 30, and layer 1 gets at least a twentieth of the last layer's. Maxout's lie in the
     hundreds and thousands, above every one of theirs." """
-    assert A._classify_maxout_at_depth_20(seed) == "grow far above 1"
+    assert AX._classify_maxout_at_depth_20(seed) == "grow far above 1"
     family = {n: A.gradient_norms(n, 20, seed=seed) for n in ("relu", "leaky_relu", "prelu", "elu")}
     for g in family.values():
         assert 0.1 <= g.min() and g.max() <= 30 and 0.05 <= g[0] / g[-1] <= 1
@@ -232,7 +233,7 @@ def test_s7_adam_moves_every_first_layer_by_the_same_share(runs, seed):
 def test_s7_sgd_sigmoid_and_centred_sigmoid_stay_at_chance_the_rest_reach_the_target(runs, seed):
     """Prediction (σ(x) − ½ "stays stuck like sigmoid") and "Under SGD, sigmoid and σ(x) − ½ never reach the target:
     their loss stays at chance (ln 2 ≈ 0.693) ... tanh, ReLU, GELU and Maxout all get below the target." """
-    assert A._centred_sigmoid_under_sgd(seed) == "stays stuck like sigmoid"
+    assert AX._centred_sigmoid_under_sgd(seed) == "stays stuck like sigmoid"
     sgd = runs[seed]["sgd"]
     reached = A.steps_to_target(sgd, 0.1)
     for name in ("sigmoid", "sigmoid_centred"):
