@@ -3,7 +3,8 @@
 Two checks.  A static one, on the committed notebooks and their Chinese twins: for each prediction whose answer was
 once given away, the cells that reveal it (the experiment's call, a sentence that states the result) come after the
 cell that asks it.  And one on executed notebooks (`answer_spoilers`, called by tests/test_notebooks.py): the answer
-that `ask` computed is not quoted, word for word, in a markdown cell or a printed output above the question.
+that `ask` computed is not quoted above the question (a number anywhere above it; an option of three or more words in
+the title, the goals or the section that leads to the question).
 """
 
 import html
@@ -128,21 +129,33 @@ def _outputs_text(cell):
     return "".join(parts)
 
 
-def _quotes(text, answer):
-    """Whether `text` states `answer`: a number (at least two significant digits, as `ask` shows it) or an option
-    of at least three words, compared without case and with whitespace collapsed."""
-    if re.fullmatch(r"-?\d+(\.\d+)?(e[+-]?\d+)?", answer):
-        if len(answer.replace("-", "").replace(".", "").lstrip("0")) < 2:
-            return False  # one digit: too common to mean anything
-        return re.search(NUMBER.format(re.escape(answer)), text) is not None
-    if len(answer.split()) < 3:
-        return False  # a short option ("sigmoid", "BatchNorm") is named in the question's own set-up
-    return _flat(answer).lower() in _flat(text).lower()
+def _states_number(text, answer):
+    """Whether `text` holds the number `answer` as `ask` shows it (3 significant digits), as a whole token.  Answers
+    of one significant digit are skipped: "2", "10" or "0.5" occur everywhere."""
+    if len(answer.lstrip("-").replace(".", "").strip("0")) < 2:
+        return False
+    return re.search(NUMBER.format(re.escape(answer)), text) is not None
+
+
+def _lead_in(nb, index):
+    """The markdown that leads to the cell `index`: the title and learning goals, and the cells of its own section
+    (from the last "## " heading above it)."""
+    start = 0
+    for i in range(index):
+        cell = nb.cells[i]
+        if cell.cell_type == "markdown" and re.search(r"^## ", cell.source, re.M):
+            start = i
+    head = [i for i in range(min(2, index)) if nb.cells[i].cell_type == "markdown"]
+    return sorted(set(head) | {i for i in range(start, index) if nb.cells[i].cell_type == "markdown"})
 
 
 def answer_spoilers(nb):
-    """Lines naming every ask(...) in an executed notebook whose answer is quoted above it (in a markdown cell or in
-    a code cell's printed output)."""
+    """Lines naming every ask(...) in an executed notebook whose computed answer is quoted above it.
+
+    A numeric prediction's answer must not appear in a markdown cell or a printed output above the question.  A
+    multiple-choice prediction's answer, when it is an option of three or more words, must not be quoted in the
+    title, the learning goals or the section that leads to the question (elsewhere a phrase like "the same number of
+    steps" is ordinary prose)."""
     problems = []
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or not ASK.search(cell.source):
@@ -153,11 +166,17 @@ def answer_spoilers(nb):
             problems.append(f"cell {i}: ask(...) showed no answer block")
             continue
         answer = html.unescape(match.group(1)).strip()
-        for j, above in enumerate(nb.cells[:i]):
-            text = above.source if above.cell_type == "markdown" else _outputs_text(above)
-            if _quotes(text, answer):
-                problems.append(f"cell {j} ({above.cell_type}) states the answer {answer!r} of the question asked in "
-                                f"cell {i}")
+        if "<ul>" not in shown:  # a numeric prediction
+            for j, above in enumerate(nb.cells[:i]):
+                text = above.source if above.cell_type == "markdown" else _outputs_text(above)
+                if _states_number(text, answer):
+                    problems.append(f"cell {j} ({above.cell_type}) states {answer}, the answer to the question asked "
+                                    f"in cell {i}")
+        elif len(answer.split()) >= 3:
+            for j in _lead_in(nb, i):
+                if _flat(answer).lower() in _flat(nb.cells[j].source).lower():
+                    problems.append(f"cell {j} (markdown) quotes {answer!r}, the answer to the question asked in "
+                                    f"cell {i}")
     return problems
 
 
@@ -183,12 +202,18 @@ OPTIONS = ("stays stuck like sigmoid", "trains like tanh")
 
 
 @pytest.mark.parametrize("cells, spoiled", [
-    ([("md", "Sigmoid **stays stuck like\nsigmoid**."), ("ask", (OPTIONS, OPTIONS[0]))], True),
+    ([("md", "## 4. A section\nSigmoid **stays stuck like\nsigmoid**."), ("ask", (OPTIONS, OPTIONS[0]))], True),
+    ([("md", "# Title"), ("md", "## Learning goals\n- see that it stays stuck like sigmoid"), ("md", "## 1. A"),
+      ("md", "## 2. B"), ("ask", (OPTIONS, OPTIONS[0]))], True),
+    ([("md", "# Title"), ("md", "## Goals"), ("md", "## 1. A\nit stays stuck like sigmoid"), ("md", "## 2. B"),
+      ("ask", (OPTIONS, OPTIONS[0]))], False),
     ([("ask", (OPTIONS, OPTIONS[0])), ("md", "It stays stuck like sigmoid.")], False),
-    ([("md", "Trains like tanh? We will see."), ("ask", (OPTIONS, OPTIONS[0]))], False),
+    ([("md", "## 1. Trains like tanh? We will see."), ("ask", (OPTIONS, OPTIONS[0]))], False),
     ([("print", "momentum needs 77 steps\n"), ("ask", 77.0)], True),
     ([("print", "momentum needs 774 steps, 7.7 per unit\n"), ("ask", 77.0)], False),
     ([("md", "about 84.1 % of inputs"), ("ask", 84.1)], True),
+    ([("md", "## 1.\nscale 10 is worst"), ("ask", ((0.1, 1.0, 10.0), 10.0))], False),
+    ([("print", "10 steps\n"), ("ask", 10.0)], False),
     ([("ask", (("sigmoid", "tanh", "ReLU"), "sigmoid"))], False),
 ])
 def test_answer_spoilers_finds_an_answer_quoted_above_its_question(cells, spoiled):
