@@ -119,6 +119,13 @@ def test_slides_show_the_prediction_with_its_answer_folded(built):
         assert "widget-view+json" not in text and "unpkg.com" not in text, "no widget placeholder in the slides"
 
 
+def test_the_teachers_guide_gives_the_offline_recipe_in_both_languages():
+    for guide in ("teaching.md", "teaching.zh.md"):
+        text = (ROOT / "docs" / guide).read_text(encoding="utf-8")
+        assert "python -m tools.slides --build" in text, f"docs/{guide} should give the offline slides recipe"
+        assert "reveal_url_prefix" not in text, f"docs/{guide} still gives the CDN recipe that shows a blank page"
+
+
 def test_slides_cli_builds_an_offline_deck_and_rejects_bad_input(tmp_path, capsys):
     course = tiny_course(tmp_path)
     out = tmp_path / "deck"
