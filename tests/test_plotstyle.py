@@ -93,6 +93,11 @@ def test_a_figure_is_described_by_its_titles_and_axis_labels():
     right.set_xlabel("step")
     assert describe_figure(fig) == 'Figure: Two inits. Panel 1: "tanh". Panel 2: untitled (x: step).'
     assert describe_figure(new_figure()[0]) == "Figure: untitled."
+    fig, (left, right) = new_figure(1, 2)
+    left.set_title("a title broken\nby hand")
+    right.set_ylabel("loss")
+    assert describe_figure(fig) == ('Figure with 2 panels. Panel 1: "a title broken by hand". '
+                                    'Panel 2: untitled (y: loss).')
     with pytest.raises(TypeError, match="matplotlib Figure"):
         describe_figure("not a figure")
 

@@ -53,19 +53,23 @@ def describe_figure(fig):
     """
     if not isinstance(fig, Figure):
         raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
-    suptitle = fig._suptitle.get_text().strip() if fig._suptitle is not None else ""
+    def one_line(text):  # titles often break lines by hand; alt text is read as one line
+        return " ".join(text.split())
+
+    suptitle = one_line(fig._suptitle.get_text()) if fig._suptitle is not None else ""
     panels = []  # (title, axis labels) of each visible panel that has either
     for ax in fig.axes:
-        title = " ".join(t for t in (ax.get_title(loc).strip() for loc in ("left", "center", "right")) if t)
-        labels = "; ".join(f"{axis}: {label}" for axis, label in (("x", ax.get_xlabel().strip()),
-                                                                   ("y", ax.get_ylabel().strip())) if label)
+        title = " ".join(one_line(ax.get_title(loc)) for loc in ("left", "center", "right")
+                         if ax.get_title(loc).strip())
+        labels = "; ".join(f"{axis}: {one_line(label)}" for axis, label in (("x", ax.get_xlabel()),
+                                                                           ("y", ax.get_ylabel())) if label.strip())
         if ax.get_visible() and (title or labels):
             panels.append((title, labels))
     if len(panels) == 1:
         title, labels = panels[0]
         text = f"Figure: {' - '.join(t for t in (suptitle, title) if t) or 'untitled'}."
         return text + (f" Axes: {labels}." if labels else "")
-    text = f"Figure: {suptitle or 'untitled'}."
+    text = f"Figure: {suptitle}." if suptitle else f"Figure with {len(panels)} panels." if panels else "Figure: untitled."
     for i, (title, labels) in enumerate(panels, 1):
         text += f" Panel {i}: " + (f'"{title}"' if title else "untitled") + (f" ({labels})" if labels else "") + "."
     return text
