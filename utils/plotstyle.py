@@ -69,7 +69,9 @@ def describe_figure(fig):
         title, labels = panels[0]
         text = f"Figure: {' - '.join(t for t in (suptitle, title) if t) or 'untitled'}."
         return text + (f" Axes: {labels}." if labels else "")
-    text = f"Figure: {suptitle}." if suptitle else f"Figure with {len(panels)} panels." if panels else "Figure: untitled."
+    if not panels:
+        return f"Figure: {suptitle or 'untitled'}."
+    text = f"Figure: {suptitle}." if suptitle else f"Figure with {len(panels)} panels."
     for i, (title, labels) in enumerate(panels, 1):
         text += f" Panel {i}: " + (f'"{title}"' if title else "untitled") + (f" ({labels})" if labels else "") + "."
     return text
