@@ -1,3 +1,5 @@
+import sys
+import types
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +64,10 @@ def test_ipywidgets_7_with_the_version_3_front_end_is_caught_with_a_fix(monkeypa
     monkeypatch.setattr(course, "_distribution_version", lambda d: "3.0.15" if d == "jupyterlab_widgets" else "9.9")
     rows, _ = course.environment_report()
     assert not _row(rows, "widget front-end")[3]
-    assert _row(rows, "ipywidgets")[3]  # the kernel side alone is fine (Colab runs it)
+    assert not _row(rows, "ipywidgets")[3] and _row(rows, "ipywidgets")[2] == ">= 7.7.2"  # as requirements.txt says
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    assert _row(course.environment_report()[0], "ipywidgets")[3]  # Colab's own 7.7.1 works with Colab's front end
+    monkeypatch.delitem(sys.modules, "google.colab")
     assert not course.print_environment_report()
     out = capsys.readouterr().out
     assert "❌ widget front-end" in out and 'pip install -U "ipywidgets>=8"' in out

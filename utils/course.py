@@ -53,7 +53,10 @@ if root not in sys.path:
 
 
 # The oldest versions the course is known to work with (README, "Which versions"); requirements.txt says the same.
-REQUIRED = {"torch": "2.6", "numpy": "1.24", "matplotlib": "3.8", "ipywidgets": "7.7.1", "sklearn": "1.2"}
+REQUIRED = {"torch": "2.6", "numpy": "1.24", "matplotlib": "3.8", "ipywidgets": "7.7.2", "sklearn": "1.2"}
+# Colab's own ipywidgets is 7.7.1, with a front end of Colab's that works with it; elsewhere 7.7.1 lets pip pair it
+# with a front end that shows no controls, hence requirements.txt's 7.7.2.
+COLAB_MINIMUM = {"ipywidgets": "7.7.1"}
 PYTHON_MINIMUM = "3.10"
 CPU_TORCH = "pip install torch --extra-index-url https://download.pytorch.org/whl/cpu"
 # The command that fixes each row of the report when it fails.
@@ -147,6 +150,7 @@ def environment_report():
     front end matching the kernel's ipywidgets, and the mathtext the figures use.
     """
     import platform
+    import sys
 
     from utils.device import pick_device
 
@@ -154,7 +158,9 @@ def environment_report():
     rows = [("python", py, f">= {PYTHON_MINIMUM}", _version_tuple(py) >= _version_tuple(PYTHON_MINIMUM),
              FIXES["python"])]
     versions = {}
+    on_colab = "google.colab" in sys.modules
     for name, minimum in REQUIRED.items():
+        minimum = COLAB_MINIMUM.get(name, minimum) if on_colab else minimum
         version = versions[name] = _installed_version(name)
         ok = version is not None and _version_tuple(version) >= _version_tuple(minimum)
         rows.append((PIP_NAMES.get(name, name), version or "missing", f">= {minimum}", ok, FIXES[name]))
