@@ -68,6 +68,9 @@ def test_ipywidgets_7_with_the_version_3_front_end_is_caught_with_a_fix(monkeypa
     monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
     assert _row(course.environment_report()[0], "ipywidgets")[3]  # Colab's own 7.7.1 works with Colab's front end
     monkeypatch.delitem(sys.modules, "google.colab")
+    monkeypatch.setattr(course, "_distribution_version", lambda d: "1.1.11" if d == "jupyterlab_widgets" else "9.9")
+    assert _row(course.environment_report()[0], "ipywidgets")[3]  # 7.7.1 with its matching front end works too
+    monkeypatch.setattr(course, "_distribution_version", lambda d: "3.0.15" if d == "jupyterlab_widgets" else "9.9")
     assert not course.print_environment_report()
     out = capsys.readouterr().out
     assert "❌ widget front-end" in out and 'pip install -U "ipywidgets>=8"' in out

@@ -54,9 +54,10 @@ if root not in sys.path:
 
 # The oldest versions the course is known to work with (README, "Which versions"); requirements.txt says the same.
 REQUIRED = {"torch": "2.6", "numpy": "1.24", "matplotlib": "3.8", "ipywidgets": "7.7.2", "sklearn": "1.2"}
-# Colab's own ipywidgets is 7.7.1, with a front end of Colab's that works with it; elsewhere 7.7.1 lets pip pair it
-# with a front end that shows no controls, hence requirements.txt's 7.7.2.
-COLAB_MINIMUM = {"ipywidgets": "7.7.1"}
+# ipywidgets 7.7.1 works with a front end that matches it (Colab's own, or jupyterlab_widgets 1.x); requirements.txt
+# asks for 7.7.2 only because pip pairs 7.7.1 with jupyterlab_widgets 3, which shows no controls.  So 7.7.1 passes the
+# report where its front end is known to match, and the report says ">= 7.7.2" like requirements.txt.
+MATCHED_FRONT_END_MINIMUM = {"ipywidgets": "7.7.1"}
 PYTHON_MINIMUM = "3.10"
 CPU_TORCH = "pip install torch --extra-index-url https://download.pytorch.org/whl/cpu"
 # The command that fixes each row of the report when it fails.
@@ -158,15 +159,17 @@ def environment_report():
     rows = [("python", py, f">= {PYTHON_MINIMUM}", _version_tuple(py) >= _version_tuple(PYTHON_MINIMUM),
              FIXES["python"])]
     versions = {}
-    on_colab = "google.colab" in sys.modules
+    frontend = _distribution_version("jupyterlab_widgets")
     for name, minimum in REQUIRED.items():
-        minimum = COLAB_MINIMUM.get(name, minimum) if on_colab else minimum
         version = versions[name] = _installed_version(name)
         ok = version is not None and _version_tuple(version) >= _version_tuple(minimum)
+        if name in MATCHED_FRONT_END_MINIMUM and version is not None and not ok:
+            matched = "google.colab" in sys.modules or (frontend is not None
+                                                        and _widget_frontend_ok(version, frontend)[0])
+            ok = matched and _version_tuple(version) >= _version_tuple(MATCHED_FRONT_END_MINIMUM[name])
         rows.append((PIP_NAMES.get(name, name), version or "missing", f">= {minimum}", ok, FIXES[name]))
     checks = [("torch ↔ numpy", _torch_numpy_ok()), ("mathtext", _mathtext_ok()),
-              ("widget front-end", _widget_frontend_ok(versions["ipywidgets"],
-                                                       _distribution_version("jupyterlab_widgets")))]
+              ("widget front-end", _widget_frontend_ok(versions["ipywidgets"], frontend))]
     for name, (ok, detail) in checks:
         rows.append((name, detail, "", ok, FIXES[name]))
     return rows, pick_device(verbose=False)
