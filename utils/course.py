@@ -217,8 +217,61 @@ VIEW_SWEEPS = {"plot_widget_check": [{"frequency": f, "damping": d}
                                      for f in (0.2, 1.0, 3.0) for d in (0.0, 0.5, 1.0)]}
 
 
+# What a learner reads under a NameError: usually a cell run before the cell above that defines the name.
+NAME_ERROR_HINT = {
+    "en": ("Hint: if `{name}` is defined in a cell above, that cell has not run in this kernel (or ran before a "
+           "restart). Run the cells above this one first (JupyterLab: Run > Run All Above Selected Cell; Colab: "
+           "Runtime > Run before), then this cell again."),
+    "zh": ("提示：如果 `{name}` 是在上面的某个单元格里定义的，说明那个单元格还没有在当前内核中运行过"
+           "（或者是在重启内核之前运行的）。请先运行这个单元格上面的所有单元格"
+           "（JupyterLab：Run > Run All Above Selected Cell；Colab：代码执行程序 > 运行前面的单元格），"
+           "再运行这个单元格。"),
+}
+
+
+def name_error_hint(name, language="en"):
+    """The hint shown under a NameError for `name`, in "en" or "zh"."""
+    from utils import validation as check
+
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be a non-empty string, got {name!r}")
+    language = check.one_of("language", language, sorted(NAME_ERROR_HINT))
+    return NAME_ERROR_HINT[language].format(name=name)
+
+
+def install_wrong_step_hints(shell=None):
+    """In IPython, add to every NameError's traceback a hint to run the cells above (in Chinese in notebooks/zh/).
+
+    Called when `utils` is imported, so every notebook gets it from its imports cell; returns False outside IPython.
+    """
+    import os
+    import re
+
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return False
+        shell = get_ipython()
+    if shell is None or not hasattr(shell, "set_custom_exc"):
+        return False
+
+    def with_hint(shell, etype, value, tb, tb_offset=None):
+        stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+        found = re.search(r"name '([^']+)' is not defined", str(value))
+        if found:
+            language = "zh" if os.path.basename(os.getcwd()) == "zh" else "en"
+            stb = [*stb, name_error_hint(found.group(1), language)]
+        shell._showtraceback(etype, value, stb)  # IPython leaves the showing to a custom handler
+        return stb
+
+    shell.set_custom_exc((NameError,), with_hint)
+    return True
+
+
 __all__ = ["COURSE_REPO", "COURSE_BRANCH", "NOTEBOOKS", "BOOTSTRAP_CELL", "REQUIRED", "PYTHON_MINIMUM", "FIXES",
-           "colab_url", "binder_url", "environment_report", "print_environment_report", "plot_widget_check"]
+           "MATCHED_FRONT_END_MINIMUM", "NAME_ERROR_HINT", "colab_url", "binder_url", "environment_report",
+           "print_environment_report", "plot_widget_check", "name_error_hint", "install_wrong_step_hints"]
 
 
 def _same_seed_verdict():
