@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from utils import dead_relu as dr
+from utils.dead_relu.exercises import _killing_lr
 
 pytestmark = pytest.mark.claims
 SEEDS = (0, 1, 2)
@@ -229,4 +230,4 @@ def test_s6_plain_training_revives_nothing_leaky_some_reinit_almost_all():
 def test_exercise_solutions_hold():
     """Exercise 1 counts 2 dead units; exercise 3's smallest killing rate is 3.0 (0.714 switches off only (1, 2))."""
     assert int(dr.first_layer_dead_mask(dr.EXERCISE_W, dr.EXERCISE_B, dr.EXERCISE_X).sum()) == 2
-    assert dr._killing_lr() == pytest.approx(3.0)
+    assert _killing_lr() == pytest.approx(3.0)

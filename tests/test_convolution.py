@@ -1,4 +1,4 @@
-"""Tests for utils/convolution.py: from-scratch layers against PyTorch, the cost formulas against PyTorch's own
+"""Tests for utils/convolution/: from-scratch layers against PyTorch, the cost formulas against PyTorch's own
 counts, the architectures against their published parameter counts, the batched training against one-by-one
 training, the view, and the exercise checkers against the wrong answers learners give."""
 
@@ -14,6 +14,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from utils import convolution as C
+from utils.convolution import experiments, figures
 from utils.interactive import content_overflow_px
 from utils.plotstyle import use_course_style
 
@@ -302,8 +303,8 @@ def test_stacked_training_equals_training_each_copy_alone():
     xs = torch.rand(12, 3, 8, 8, generator=torch.Generator().manual_seed(1))
     ys = torch.randint(0, 5, (12, 3), generator=torch.Generator().manual_seed(2))
     body, head = [1e-2, 1e-3, 0.0], [1e-2, 1e-2, 3e-2]
-    stacked = C._StackedCNN(nets)
-    C._fit_stacked(stacked, xs, ys, stacked.rates(body, head), steps=5, seed=0)
+    stacked = experiments._StackedCNN(nets)
+    experiments._fit_stacked(stacked, xs, ys, stacked.rates(body, head), steps=5, seed=0)
     for i, net in enumerate(nets):
         groups = [{"params": [p for layer in list(net)[:-1] for p in layer.parameters()], "lr": body[i]},
                   {"params": net[-1].parameters(), "lr": head[i]}]
@@ -320,9 +321,9 @@ def test_stacked_training_equals_training_each_copy_alone():
 
 
 def test_transfer_runs_repeat_exactly():
-    first = C._transfer_cell("control", 1, (0, 1, 2), 20)
-    C._transfer_cell.cache_clear()
-    assert np.array_equal(first, C._transfer_cell("control", 1, (0, 1, 2), 20))
+    first = experiments._transfer_cell("control", 1, (0, 1, 2), 20)
+    experiments._transfer_cell.cache_clear()
+    assert np.array_equal(first, experiments._transfer_cell("control", 1, (0, 1, 2), 20))
 
 
 def test_fine_tune_sweep_shape_and_scratch_shared_between_shifted_pairings():
@@ -365,9 +366,9 @@ def test_view_redrawn_in_place_equals_a_fresh_draw():
 
 
 def test_view_counts_pixels_no_window_reads():
-    grid, centres, out, span = C._arithmetic(12, 3, 4, 0, 3)
+    grid, centres, out, span = figures._arithmetic(12, 3, 4, 0, 3)
     assert out == 2 and span == 7 and len(centres) == 2
-    assert int((grid == C._UNREAD).sum()) == 144 - 36       # 6 rows x 6 columns are read
+    assert int((grid == figures._UNREAD).sum()) == 144 - 36       # 6 rows x 6 columns are read
 
 
 def test_sweep_includes_invalid_and_extreme_settings():

@@ -8,6 +8,8 @@ import torch
 from torch import nn
 
 from utils import dead_relu as dr
+from utils.dead_relu.exercises import _killing_lr
+from utils.dead_relu.remedies import _sgd_excluding_prelu_slopes
 from utils.device import one_cpu_thread
 from utils.training import train
 
@@ -327,7 +329,7 @@ def test_killing_lr_is_where_the_last_point_stops_firing():
     dead = [bool(((dr.EXERCISE_X @ (dr.KILL_W - lr * dr.KILL_GRAD_W) + dr.KILL_B - lr * dr.KILL_GRAD_B) <= 0).all())
             for lr in lrs]
     first = lrs[int(np.argmax(dead))]
-    assert dr._killing_lr() == pytest.approx(first, abs=1e-3) and first == pytest.approx(3.0)
+    assert _killing_lr() == pytest.approx(first, abs=1e-3) and first == pytest.approx(3.0)
 
 
 def test_check_killing_lr_accepts_the_right_rate_in_every_form(capsys):
@@ -408,7 +410,7 @@ def _reference_run(name, seed, lr, steps, weight_decay):
     """One REMEDIES variant trained by the course's ordinary loop (the thing train_copies must reproduce)."""
     options, lr_factor, warmup = dr.REMEDIES[name]
     net = dr.make_net(seed=seed, **options)
-    opt, _ = dr._sgd_excluding_prelu_slopes(net, lr * lr_factor, weight_decay, warmup)
+    opt, _ = _sgd_excluding_prelu_slopes(net, lr * lr_factor, weight_decay, warmup)
     train(net, dr.make_task(0), steps=steps, optimizer=opt, batch_size=dr.BATCH_SIZE, eval_every=steps, seed=seed)
     return net
 

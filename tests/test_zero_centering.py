@@ -1,10 +1,11 @@
-"""Tests for utils/zero_centering.py: GD paths vs autograd, the orthant property, preprocessing, views, checkers."""
+"""Tests for utils/zero_centering/: GD paths vs autograd, the orthant property, preprocessing, views, checkers."""
 
 import numpy as np
 import pytest
 import torch
 
 from utils import zero_centering as zc
+from utils.zero_centering import experiments, figures, maths
 
 
 def autograd_gd_path(x, y, w0, lr, steps):
@@ -52,16 +53,16 @@ def test_per_example_updates_lie_in_one_orthant_for_positive_inputs():
     x, y = zc.toy_inputs(2.5, seed=1)
     assert np.all(x > 0)
     for w in ([-1.5, 0.0], [3.0, 2.0], [0.3, -0.7]):
-        u = zc._per_example_updates(x, y, w, lr=0.1)
+        u = maths._per_example_updates(x, y, w, lr=0.1)
         same = np.all(u > 0, axis=1) | np.all(u < 0, axis=1)
         assert same.all()
-    steps = np.diff(zc._sgd_path(x, y, zc.W_START, 0.02, 300, seed=2), axis=0)
+    steps = np.diff(maths._sgd_path(x, y, zc.W_START, 0.02, 300, seed=2), axis=0)
     assert (np.all(steps > 0, axis=1) | np.all(steps < 0, axis=1)).all()
 
 
 def test_per_example_updates_mix_signs_when_inputs_are_centred():
     x, y = zc.centred(*zc.toy_inputs(2.5, seed=1))
-    u = zc._per_example_updates(x, y, zc.W_START, lr=0.1)
+    u = maths._per_example_updates(x, y, zc.W_START, lr=0.1)
     mixed = ~(np.all(u >= 0, axis=1) | np.all(u <= 0, axis=1))
     assert mixed.mean() > 0.2
 
@@ -69,7 +70,7 @@ def test_per_example_updates_mix_signs_when_inputs_are_centred():
 def test_per_example_update_equals_autograd_gradient():
     x, y = zc.toy_inputs(1.5, n=5, seed=4)
     w = np.array([0.2, -0.4])
-    u = zc._per_example_updates(x, y, w, lr=0.5)
+    u = maths._per_example_updates(x, y, w, lr=0.5)
     for i in range(5):
         wt = torch.tensor(w, requires_grad=True)
         (0.5 * (torch.tensor(x[i]) @ wt - y[i]) ** 2).backward()
@@ -92,13 +93,13 @@ def test_centring_lowers_the_condition_number_of_offset_inputs():
 
 def test_same_sign_rows_and_alignment_on_hand_made_gradients():
     g = np.array([[1.0, 2.0, 0.5], [-1.0, -0.1, -3.0], [1.0, -1.0, 2.0]])
-    assert zc._same_sign_rows(g).tolist() == [True, True, False]
-    np.testing.assert_allclose(zc._ones_alignment(np.array([[2.0, 2.0], [1.0, -1.0]])), [1.0, 0.0], atol=1e-12)
+    assert maths._same_sign_rows(g).tolist() == [True, True, False]
+    np.testing.assert_allclose(maths._ones_alignment(np.array([[2.0, 2.0], [1.0, -1.0]])), [1.0, 0.0], atol=1e-12)
 
 
 def test_sigmoid_fed_layer_has_one_signed_rows_for_single_examples_and_tanh_does_not():
-    sig = zc._layer_sign_stats("sigmoid", batch_size=1, n_trials=5)
-    tanh = zc._layer_sign_stats("tanh", batch_size=1, n_trials=5)
+    sig = experiments._layer_sign_stats("sigmoid", batch_size=1, n_trials=5)
+    tanh = experiments._layer_sign_stats("tanh", batch_size=1, n_trials=5)
     assert sig["same_sign"] == 1.0
     assert tanh["same_sign"] < 0.1
     assert sig["alignment"] > 2 * tanh["alignment"]
@@ -224,13 +225,13 @@ def test_every_view_sweep_entry_draws_finite_data(name):
 @pytest.mark.parametrize("offset", [0.0, 2.0, 4.0])
 def test_zigzag_contours_lie_on_their_loss_levels(offset):
     """Each drawn ellipse is a level set of the toy loss: evaluate mse_loss on its points directly."""
-    contours = zc._zigzag_contours(offset)
+    contours = figures._zigzag_contours(offset)
     x, y = zc.toy_inputs(offset)
     problems = {"raw": (x, y), "centred": zc.centred(x, y)}
     for name, curves in contours.items():
         assert curves.shape[0] == 14 and curves.shape[2] == 2
         xs, ys = problems[name]
-        levels = np.array([[zc._mse_loss(xs, ys, w) for w in curve] for curve in curves])   # L(w*) = 0 here
+        levels = np.array([[maths._mse_loss(xs, ys, w) for w in curve] for curve in curves])   # L(w*) = 0 here
         np.testing.assert_allclose(levels, levels[:, :1] * np.ones_like(levels), rtol=1e-9)
         assert levels[0, 0] == pytest.approx(1e-3, rel=1e-9)
         assert np.all(np.diff(levels[:, 0]) > 0)
@@ -352,7 +353,7 @@ def test_weight_gradient_is_dl_dz_times_x_and_includes_the_slope():
 
 def test_random_direction_alignment_is_sqrt_2_over_pi_d():
     for d in (8, 32, 128):
-        assert zc._random_direction_alignment(d) == pytest.approx(np.sqrt(2 / (np.pi * d)), rel=0.03)
+        assert maths._random_direction_alignment(d) == pytest.approx(np.sqrt(2 / (np.pi * d)), rel=0.03)
 
 
 def test_helpers_leave_the_global_torch_generator_alone():
