@@ -252,6 +252,13 @@ def test_every_slide_of_the_executed_deck_fits_the_projector_or_scrolls(path, of
         problems = slide_problems(rows)
         assert not problems, f"{path.name}:\n" + "\n".join(problems)
         assert set(refused) <= set(BADGES), f"requests that needed the network: {refused}"
+        tallest = max(rows, key=lambda r: r["content"])
+        if tallest["content"] > tallest["shown"] + 2:  # a presenter scrolls it with the mouse wheel or trackpad
+            page.evaluate(f"() => Reveal.slide({tallest['h']}, {tallest['v']}, 1e6)")
+            page.mouse.move(640, 400)
+            page.mouse.wheel(0, 600)
+            page.wait_for_timeout(500)
+            assert page.evaluate("() => Reveal.getCurrentSlide().scrollTop") > 0, "the wheel does not scroll the slide"
         print(f"\n{path.name}: {len(rows)} slides, {sum(r['content'] > r['shown'] + 2 for r in rows)} scroll; "
               f"tallest {max(r['content'] for r in rows)} px")
     finally:
