@@ -57,7 +57,7 @@ def exporter(kind, language="en"):
 
 def export(nb, kind, page, out_dir, language="en"):
     """The HTML of `nb` as a page or deck to be written at `page` under `out_dir` (next to out_dir/_static)."""
-    url = assets_url(page, out_dir)
+    url = assets_url(page, out_dir) if page is not None and out_dir is not None else ASSETS_DIR
     ex = exporter(kind, language)
     if kind == "slides":
         ex.reveal_url_prefix = f"{url}/reveal.js"

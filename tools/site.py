@@ -95,9 +95,10 @@ def prepare_for_reading(nb, page_suffix=".html"):
     return nb
 
 
-def to_html(nb, page, out_dir, language="en"):
+def to_html(nb, page=None, out_dir=None, language="en"):
     """The notebook as an HTML page (JupyterLab look, images embedded, figures with alt text) to be written at
-    `page` under `out_dir`; its scripts (MathJax, require.js) come from out_dir/_static (tools.assets), not a CDN."""
+    `page` under `out_dir`; its scripts (MathJax, require.js) come from out_dir/_static (tools.assets), not a CDN.
+    Without `page`, the page is taken to sit next to _static/."""
     from tools import assets
 
     return assets.export(nb, "html", page, out_dir, language)
