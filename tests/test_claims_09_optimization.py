@@ -377,9 +377,10 @@ def test_s8_prediction_cosine_beats_constant(schedules):
 def test_s8_decay_to_zero_halves_the_loss_on_average_with_less_spread(schedules):
     """"its final loss varies most from seed to seed. The schedules that bring the rate close to zero by the last step
     (cosine, warm-up + cosine, one-cycle) end at about half the constant rate's loss on average or less, with a much
-    smaller spread. ... Seed by seed the picture is less clean: in its luckiest seeds the constant rate ends within about
-    half again of the decaying schedules' loss, in its unluckiest at several times theirs. Step decay lands in between. ... on average it [1/t] ends about level with the constant rate (within a quarter) ...
-    the decaying schedules' mean validation accuracy is only one to three points above the constant rate's.\""""
+    smaller spread. ... Seed by seed the picture is less clean: in its luckiest seeds the constant rate ends within
+    about half again of the decaying schedules' loss, in its unluckiest at several times theirs. Step decay lands in
+    between. ... on average it [1/t] ends about level with the constant rate (within a quarter) ... the decaying
+    schedules' mean validation accuracy is only one to three points above the constant rate's.\""""
     loss = schedules["loss"]
     spread = {k: v.max() - v.min() for k, v in loss.items()}
     assert max(spread, key=spread.get) == "constant"
