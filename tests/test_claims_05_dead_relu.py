@@ -137,7 +137,7 @@ def test_s3_deaths_over_time_by_learning_rate(sweeps):
 def test_s3_long_run_rate_1_stays_almost_harmless_rate_1_78_keeps_its_kills():
     """Thing to try, "would η = 1 kill in a much longer run?": "Hardly. In most seeds (at least 8 of 10) η = 1 kills
     no further first-layer unit between step 300 and step 3000, and η = 1.78 ends with more dead units than η = 1 in
-    most seeds (at least 8 of 10)." """
+    most seeds (at least 7 of 10)." """
     quiet, more = 0, 0
     for s in SEEDS:
         long = dr.train_lr_sweep([1.0, 1.78], steps=3000, seed=s)
@@ -145,7 +145,7 @@ def test_s3_long_run_rate_1_stays_almost_harmless_rate_1_78_keeps_its_kills():
         n1, n2 = dr.first_layer_dead_counts(long, 1.0), dr.first_layer_dead_counts(long, 1.78)
         quiet += n1[-1] == n1[at_300]
         more += n2[-1] > n1[-1]
-    assert quiet >= at_least(0.8) and more >= at_least(0.8), (quiet, more)
+    assert quiet >= at_least(0.8) and more >= at_least(0.7), (quiet, more)
 
 
 # ---------------------------------------------------------------------------------------------- §4
@@ -251,13 +251,13 @@ def test_s5_initialisations_fewest_at_birth_but_not_fewer_than_baseline_in_every
 
 def test_s5_accuracy_is_a_poor_alarm(remedies):
     """"Accuracy is a poor alarm: in at least half of the seeds the baseline ends above 90 % validation accuracy
-    while a quarter or more of its units are dead, and its mean accuracy is within 6 points of the best row's." """
+    while a quarter or more of its units are dead, and its mean accuracy is less than 10 points below the best row's." """
     runs, rows, _ = remedies
     base = [r for r in runs if r["name"] == BASE and not r["diverged"]]
     quiet = sum(r["val_acc"] > 0.9 and r["dead"] >= 0.25 for r in base)
     assert quiet >= at_least(0.5), quiet
     best = max(r["val_acc_mean"] for r in rows.values() if r["n_diverged"] == 0)
-    assert rows[BASE]["val_acc_mean"] >= best - 0.06
+    assert rows[BASE]["val_acc_mean"] > best - 0.10
 
 
 def test_s5_prelu_slopes_turn_negative_then_leave_minus1_1_before_divergence():
