@@ -251,7 +251,8 @@ def test_s5_initialisations_fewest_at_birth_but_not_fewer_than_baseline_in_every
 
 def test_s5_accuracy_is_a_poor_alarm(remedies):
     """"Accuracy is a poor alarm: in at least half of the seeds the baseline ends above 90 % validation accuracy
-    while a quarter or more of its units are dead, and its mean accuracy is less than 10 points below the best row's." """
+    while a quarter or more of its units are dead, and its mean accuracy is less than 10 points below the best
+    row's." """
     runs, rows, _ = remedies
     base = [r for r in runs if r["name"] == BASE and not r["diverged"]]
     quiet = sum(r["val_acc"] > 0.9 and r["dead"] >= 0.25 for r in base)
