@@ -234,7 +234,7 @@ def test_s5_tuned_rates_every_activation_reaches_a_small_loss(tuned):
 def test_s5_tuned_centring_still_trains_at_16_where_sigmoid_breaks_down_and_ends_below_sigmoid_near_tanh(tuned):
     """"In every one of 10 seeds sigmoid's best rate is 4 or 8, and at 16 its loss is many times its best, while
     σ(x) − ½ still trains well at 16 (its best rate is 8 or 16). Its best loss is below half of sigmoid's and within a
-    factor of 3 of tanh's." Which of 8 and 16 is best for σ(x) − ½, and which of 4 and 8 for sigmoid, is not claimed:
+    factor of 4 of tanh's." Which of 8 and 16 is best for σ(x) − ½, and which of 4 and 8 for sigmoid, is not claimed:
     the losses are close and a CPU kernel can swap them (seen under ATEN_CPU_CAPABILITY=default and avx2)."""
     for s, res in tuned.items():
         sig, cen, tanh = res["sigmoid"], res["sigmoid_centred"], res["tanh"]
@@ -242,7 +242,7 @@ def test_s5_tuned_centring_still_trains_at_16_where_sigmoid_breaks_down_and_ends
         assert sig["loss"][-1] > 5 * sig["best_loss"], (s, sig)          # lr 16 vs its best
         assert cen["best_lr"] in (8.0, 16.0) and cen["loss"][-1] < 0.02, (s, cen)
         assert cen["best_loss"] < sig["best_loss"] / 2, (s, cen, sig)
-        assert 1 / 3 < cen["best_loss"] / tanh["best_loss"] < 3, (s, cen, tanh)
+        assert 1 / 4 < cen["best_loss"] / tanh["best_loss"] < 4, (s, cen, tanh)
 
 
 def _mutant_leak_labels_swapped():
