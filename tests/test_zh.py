@@ -337,3 +337,82 @@ def test_a_twins_own_cells_show_chinese_and_the_english_notebook_english(folder)
     else:
         assert "Predict:" in shown and "How do the two draws compare?" in shown
         assert printed.startswith("❌ `bound` is still None"), printed
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# One form per term across the twins' markdown (terms as in 《动手学深度学习》, zh.d2l.ai, and utils/glossary.py)
+# ---------------------------------------------------------------------------------------------------------------
+
+# a form the twins do not use -> the one they use
+NOT_USED = {
+    "批次": "批量 (d2l-zh: 批量大小, 小批量)",
+    "自动求导": "自动微分",
+    "图库": "图鉴, or 这组图 (图库 is a stock-image library)",
+    "「": "“ (mainland quotation marks)",
+    "」": "”",
+    "海森矩阵": "黑塞矩阵 (d2l-zh: 黑塞矩阵 or Hessian矩阵)",
+    "对称性破缺": "打破对称性 (对称性破缺 is the physics term)",
+}
+EXERCISE_HEADING = re.compile(r"\*\*练习 \d+(：[^*]+[。？]|（探索）。|。)\*\*")
+
+
+def _twin_cells():
+    """(twin file name, cell index, Chinese markdown, its English source cell's markdown)."""
+    for path in sorted((ROOT / "notebooks" / "zh").glob("[0-9][0-9]_*.ipynb")):
+        english = nbformat.read(ROOT / "notebooks" / path.name, as_version=4)
+        twin = nbformat.read(path, as_version=4)
+        for index, cell in enumerate(twin.cells):
+            if cell.cell_type == "markdown":
+                source = cell.metadata.get("translation", {}).get("source_index", index)
+                yield path.name, index, cell.source, english.cells[source].source
+
+
+def test_the_twins_write_each_term_one_way():
+    found = [f"{name} c{index}: {wrong!r} (write {right})" for name, index, text, _ in _twin_cells()
+             for wrong, right in NOT_USED.items() if wrong in text]
+    assert not found, "\n".join(found)
+
+
+def test_dotted_is_dianxian_and_dashed_is_xuxian():
+    found = []
+    for name, index, text, english in _twin_cells():
+        dotted, dashed = "dotted" in english, re.search(r"\bdash(ed)?\b", english) is not None
+        if dotted and not dashed and "虚线" in text:
+            found.append(f"{name} c{index}: the English says dotted: 点线, not 虚线")
+        if dashed and not dotted and "点线" in text:
+            found.append(f"{name} c{index}: the English says dashed: 虚线, not 点线")
+    assert not found, "\n".join(found)
+
+
+def test_leaky_relu_is_glossed_once_per_twin_and_d2l_is_cited_one_way():
+    glosses, citations = {}, []
+    for name, index, text, _ in _twin_cells():
+        if not name.startswith("00"):
+            glosses[name] = glosses.get(name, 0) + text.count("带泄露修正线性单元")
+        citations += [f"{name} c{index}" for _ in re.finditer(r"(?<!阿斯顿·张、)李沐 等", text)]
+    assert all(n <= 1 for n in glosses.values()), f"gloss Leaky ReLU at its first mention only: {glosses}"
+    assert not citations, f"cite d2l-zh as 阿斯顿·张、李沐 等: {citations}"
+
+
+def test_exercise_headings_have_one_style():
+    found = []
+    for name, index, text, _ in _twin_cells():
+        for heading in re.findall(r"\*\*练习[^*]*\*\*", text):
+            if not EXERCISE_HEADING.fullmatch(heading):
+                found.append(f"{name} c{index}: {heading} (write **练习 N：标题。**)")
+    assert not found, "\n".join(found)
+
+
+def test_the_glossary_names_d2l_zh_and_the_twin_shows_it_in_chinese():
+    from utils import glossary
+    zero = nbformat.read(ROOT / "notebooks" / "zh" / "00_start_here.ipynb", as_version=4)
+    assert glossary.markdown_table("zh") in "\n".join(c.source for c in zero.cells if c.cell_type == "markdown")
+    assert "d2l-zh" in glossary.markdown_table().split("\n")[0]
+    assert "《动手学深度学习》" in glossary.markdown_table("zh").split("\n")[0]
+    d2l = {en: alt for en, _, alt, _ in glossary.TERMS}
+    assert d2l["curvature; Hessian"] != "海森矩阵" and d2l["data augmentation"] == "图像增广"
+    assert d2l["running mean / running variance"] == "移动平均"
+    assert glossary.chinese_for("symmetry breaking") == "打破对称性"
+    for en, course_form, alt, _ in glossary.TERMS:
+        for wrong in NOT_USED:
+            assert wrong not in course_form + alt, f"{en}: {wrong}"

@@ -492,7 +492,7 @@ TEXT = {
     "image's logits: here by up to {0}. In eval mode BN uses the running averages, and the logits do not change at "
     "all.":
         "在训练模式下，BN 用当前批量的均值和方差做归一化，所以另外 15 张图像会改变这张图像的 logit：这里最多变化 "
-        "{0}。在评估模式下，BN 使用移动平均，logit 完全不变。",
+        "{0}。在评估模式下，BN 使用滑动平均，logit 完全不变。",
     "The trained network is left in train mode and gets a batch of ONE image. What happens?":
         "训练好的网络仍处于训练模式，收到一个只含**一张**图像的批量。会发生什么？",
     "the same logits as in eval mode": "logit 与评估模式下相同",
@@ -523,7 +523,7 @@ TEXT = {
         "哪一个的验证准确率损失更多？",
     "With two examples, BN's normalised values are exactly +1 and -1 in training, whatever the inputs; and the "
     "running statistics it uses in eval mode come from such noisy pairs. GroupNorm never looks across the batch.":
-        "只有两个样本时，BN 在训练中归一化后的值恰好是 +1 和 -1，与输入无关；而它在评估模式下使用的移动统计量，"
+        "只有两个样本时，BN 在训练中归一化后的值恰好是 +1 和 -1，与输入无关；而它在评估模式下使用的滑动统计量，"
         "也来自这样充满噪声的样本对。GroupNorm 从不跨批量取统计量。",
     "your function returns x unchanged: subtract each column's batch mean, divide by sqrt(var + eps), then scale by "
     "gamma and shift by beta":
@@ -594,7 +594,7 @@ TEXT = {
         "你把两个权重弄反了：PyTorch 的 momentum=0.1 是**新**批量的权重",
     "a fresh BatchNorm1d starts with running_var = 1, not 0": "新建的 BatchNorm1d 的初始值是 running_var = 1，不是 0",
     "that is the plain average of the batches; the running value is an exponential moving average that starts at 1":
-        "这是各批量的简单平均；running 值是从 1 开始的指数移动平均",
+        "这是各批量的简单平均；running 值是从 1 开始的指数滑动平均",
     "you applied only the last batch's update; apply one update per batch, in order":
         "你只做了最后一个批量的更新；请按顺序每个批量更新一次",
     "the folded layer does not reproduce Linear + BatchNorm1d in eval mode":
@@ -611,11 +611,11 @@ TEXT = {
     "divide by the std sqrt(var + eps), not the variance": "应当除以标准差 sqrt(var + eps)，而不是方差",
     "eps belongs inside the square root: sqrt(running_var + eps)": "eps 应当在平方根里面：sqrt(running_var + eps)",
     "the bias forgot the running mean: b' = scale * (b - mean) + beta":
-        "偏置忘了移动均值：b' = scale * (b - mean) + beta",
+        "偏置忘了滑动均值：b' = scale * (b - mean) + beta",
     "the bias forgot the scale: b' = scale * (b - mean) + beta": "偏置忘了缩放：b' = scale * (b - mean) + beta",
     "the bias forgot beta: b' = scale * (b - mean) + beta": "偏置忘了 beta：b' = scale * (b - mean) + beta",
     "the bias must change too: b' = scale * (b - mean) + beta": "偏置也必须改变：b' = scale * (b - mean) + beta",
-    "subtract the running mean: b' = scale * (b - mean) + beta": "请减去移动均值：b' = scale * (b - mean) + beta",
+    "subtract the running mean: b' = scale * (b - mean) + beta": "请减去滑动均值：b' = scale * (b - mean) + beta",
     "keep the Linear layer's own bias b: b' = scale * (b - mean) + beta":
         "请保留 Linear 层自身的偏置 b：b' = scale * (b - mean) + beta",
     "{0} is off by up to {1}": "{0} 最多偏差 {1}",
@@ -727,7 +727,7 @@ TEXT = {
     "ηλ)^300 = {1}. The L2 gradient λw inside Adam is divided by √v, the running size of the gradient; once the data "
     "gradient is small, that step is about η whatever λ is, so the pull to zero is much stronger.":
         "AdamW 每一步把权重乘以 (1 − ηλ) = {0}，所以 300 步至多让它们缩小为 (1 − ηλ)^300 = {1} 倍。而在 Adam 内部，"
-        "L2 梯度 λw 要除以 √v，即梯度大小的移动平均；一旦数据的梯度变小，这一步就约为 η，与 λ 无关，"
+        "L2 梯度 λw 要除以 √v，即梯度大小的滑动平均；一旦数据的梯度变小，这一步就约为 η，与 λ 无关，"
         "所以把权重拉向零的力量要强得多。",
     "The net trained with Adam and the L1 penalty λ = 0.001: what fraction of its weights is exactly 0?":
         "用 Adam 和 L1 惩罚 λ = 0.001 训练的网络：它的权重中有多大比例恰好为 0？",
@@ -981,7 +981,7 @@ TEXT = {
     "you counted the convolutions only: each BN layer has a γ and a β per channel":
         "你只算了卷积：每个 BN 层在每个通道上还有一个 γ 和一个 β",
     "running mean and variance are buffers, not trainable parameters":
-        "移动均值和移动方差是缓冲区（buffer），不是可训练参数",
+        "滑动均值和滑动方差是缓冲区（buffer），不是可训练参数",
     "the convolutions have no bias (BN's β replaces it)": "这些卷积没有偏置（由 BN 的 β 代替）",
     "the middle convolution is 3×3: 9 weights per input-output channel pair":
         "中间的卷积是 3×3：每对输入输出通道有 9 个权重",
