@@ -416,3 +416,37 @@ def test_the_glossary_names_d2l_zh_and_the_twin_shows_it_in_chinese():
     for en, course_form, alt, _ in glossary.TERMS:
         for wrong in NOT_USED:
             assert wrong not in course_form + alt, f"{en}: {wrong}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# README.zh.md: a mainland install block, and what the English README has (notebook table, versions, Intel Macs)
+# ---------------------------------------------------------------------------------------------------------------
+
+def _readme(name):
+    return (ROOT / name).read_text(encoding="utf-8")
+
+
+def _run_times(text, folder):
+    rows = re.findall(rf"^\| \[(\d\d)_[^\]]*\]\(notebooks/{folder}\d\d_[^)]*\.ipynb\) \|.*\| ([^|]+) \|$", text, re.M)
+    return {nn: time.strip() for nn, time in rows}
+
+
+def test_the_chinese_readme_has_a_mainland_install_block_that_gets_the_cpu_build():
+    zh_readme = _readme("README.zh.md")
+    block = re.search(r"### 在中国大陆安装（镜像）\n(.+?)\n### ", zh_readme, re.S).group(1)
+    commands = re.search(r"```sh\n(.+?)\n```", block, re.S).group(1)
+    assert "pip config set global.index-url https://pypi.tuna.tsinghua.edu.cn/simple" in commands
+    assert re.search(r"pip install torch==[\d.]+\+cpu -f https://\S+/cpu/", commands), "the CPU build, from a mirror"
+    assert commands.index("torch==") < commands.index("-r requirements.txt"), "torch before requirements.txt"
+    assert "+cpu" in commands and "2.7 GB" in block and "conda" in block
+    assert "没有验证过" in block, "say plainly which lines were not verified"
+
+
+def test_the_chinese_readme_has_the_english_readmes_table_versions_and_intel_mac_note():
+    en, zh_readme = _readme("README.md"), _readme("README.zh.md")
+    assert _run_times(zh_readme, "zh/") == _run_times(en, ""), "copy the run times of README.md's notebook table"
+    assert len(_run_times(en, "")) == 10
+    assert "### 支持哪些版本" in zh_readme and "Intel 芯片的 Mac" in zh_readme and "2.2.2" in zh_readme
+    for floor in ("Python 3.10", "torch 2.6", "NumPy 1.24", "matplotlib 3.8", "ipywidgets 7.7.2", "scikit-learn 1.2"):
+        assert floor in zh_readme, floor
+    assert "尚未翻译" not in zh_readme and "已有的中文版" not in zh_readme
