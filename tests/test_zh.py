@@ -169,6 +169,11 @@ def test_every_prediction_string_and_checker_message_has_its_chinese():
     assert not missing, f"{len(missing)} English strings have no Chinese in utils/zh.py TEXT:\n" + "\n".join(missing)
 
 
+def test_every_notebook_description_has_its_chinese_for_the_sites_chinese_index():
+    from utils import course
+    assert all(description in zh.TEXT for description in course.NOTEBOOKS.values())
+
+
 def test_every_prediction_question_and_option_reads_chinese_at_run_time():
     untranslated = []
     for name, prediction in all_predictions().items():

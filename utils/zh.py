@@ -193,6 +193,21 @@ TEXT = {
     "{0} must be a finite number (not NaN or ±inf), got {1}": "{0}必须是有限的数（不能是 NaN 或 ±inf），收到的是 {1}",
     "{0} should be a whole number, got {1}": "{0}应当是整数，收到的是 {1}",
 
+    # --- utils/course.py: the notebooks' one-line descriptions (the static site's Chinese index) --------------------
+    "Start here: environment check, how to use the course, glossary": "从这里开始：检查环境，课程用法，术语表",
+    "Why nonlinearity, and what each activation does to gradients": "为什么需要非线性，每种激活函数对梯度做了什么",
+    "Why all-positive inputs make gradient descent zig-zag": "为什么全为正的输入会让梯度下降走出之字形路径",
+    "How the weight scale decides what every layer sees": "权重的尺度如何决定每一层看到的东西",
+    "What batch normalisation computes, and what it changes in training": "批量归一化计算什么，它给训练带来了什么变化",
+    "How ReLU units die, and what prevents or revives them": "ReLU 单元如何死亡，什么能预防或救活它们",
+    "How to recognise overfitting and which regulariser to reach for": "如何识别过拟合，该选用哪种正则化",
+    "What a conv layer computes and costs, and why the classic CNNs changed":
+        "卷积层计算什么、代价多大，经典的 CNN 为什么做了那些改变",
+    "Why very deep networks need shortcuts: residual and dense connections, trained":
+        "很深的网络为什么需要捷径：残差连接与稠密连接，训练出来看",
+    "Gradient descent, mini-batches, momentum and schedules, seen on surfaces you can move":
+        "梯度下降、小批量、动量法与学习率调度，在可以拖动的曲面上看个明白",
+
     # --- utils/course.py (00) ---------------------------------------------------------------------------------
     "You seed with 0 and draw four random numbers, then seed with 0 again and draw four more. How do the two draws "
     "compare?":
