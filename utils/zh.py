@@ -24,6 +24,7 @@ Public: language, translate, TEXT, UNCHANGED.
 """
 
 import functools
+import importlib
 import os
 import re
 import string
@@ -42,8 +43,8 @@ def _is_zh_path(path):
 def _colab_notebook_is_zh():
     """On Colab: whether the open notebook is a Chinese twin (asked once per kernel; False when it cannot tell)."""
     try:
-        from google.colab import _message  # only importable on Colab
-        nb = _message.blocking_request("get_ipynb", timeout_sec=5)["ipynb"]
+        message = importlib.import_module("google.colab._message")  # Colab's own module (not a dependency)
+        nb = message.blocking_request("get_ipynb", timeout_sec=5)["ipynb"]
         return any("translation" in cell.get("metadata", {}) for cell in nb.get("cells", []))
     except Exception:  # not Colab, or Colab did not answer: stay with English
         return False
