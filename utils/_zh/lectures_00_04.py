@@ -355,7 +355,7 @@ TEXT = {
         "在训练模式下，BN 用当前批量的均值和方差做归一化，所以另外 15 张图像会改变这张图像的 logit：这里最多变化 "
         "{0}。在评估模式下，BN 使用滑动平均，logit 完全不变。",
     "The trained network is left in train mode and gets a batch of ONE image. What happens?":
-        "训练好的网络仍处于训练模式，收到一个只含**一张**图像的批量。会发生什么？",
+        "训练好的网络仍处于训练模式，收到一个只含一张图像的批量。会发生什么？",
     "the same logits as in eval mode": "logit 与评估模式下相同",
     "the same logits for every image": "每张图像的 logit 都相同",
     "an error": "报错",
@@ -396,14 +396,14 @@ TEXT = {
     "gamma and beta are swapped: gamma scales x̂, beta shifts it": "gamma 和 beta 弄反了：gamma 缩放 x̂，beta 平移它",
     "you normalised along the wrong axis: each ROW (one example over its features). BN normalises each COLUMN (one "
     "feature over the batch): use axis=0":
-        "你沿错误的轴做了归一化：你归一化的是每一**行**（一个样本的各个特征）。BN "
-        "归一化的是每一**列**（一个特征在整个批量上的取值）：请用 axis=0",
+        "你沿错误的轴做了归一化：你归一化的是每一行（一个样本的各个特征）。BN "
+        "归一化的是每一列（一个特征在整个批量上的取值）：请用 axis=0",
     "you normalised each row (axis=1) and forgot gamma and beta: BN normalises each column (axis=0), then computes "
     "gamma * x̂ + beta":
         "你归一化的是每一行（axis=1），还忘了 gamma 和 beta：BN 归一化每一列（axis=0），再计算 gamma * x̂ + beta",
     "close: you divided by the UNBIASED std (ddof=1); the forward pass uses the biased batch variance, np.var(x, "
     "axis=0)":
-        "很接近了：你除以的是**无偏**标准差（ddof=1）；前向传播用的是有偏的批量方差 np.var(x, axis=0)",
+        "很接近了：你除以的是无偏标准差（ddof=1）；前向传播用的是有偏的批量方差 np.var(x, axis=0)",
     "eps belongs inside the square root: sqrt(var + eps)": "eps 应当在平方根里面：sqrt(var + eps)",
     "you divided by the variance; divide by the standard deviation sqrt(var + eps)":
         "你除以的是方差；应当除以标准差 sqrt(var + eps)",
@@ -425,13 +425,13 @@ TEXT = {
     "dx forgot gamma: the gradient arriving at x̂ is dx̂ = gamma * dout":
         "dx 忘了 gamma：到达 x̂ 的梯度是 dx̂ = gamma * dout",
     "dx uses the UNBIASED variance; the forward pass, and so the graph, uses np.var(x, axis=0)":
-        "dx 用的是**无偏**方差；前向传播（因而计算图）用的是 np.var(x, axis=0)",
+        "dx 用的是无偏方差；前向传播（因而计算图）用的是 np.var(x, axis=0)",
     "dgamma multiplies dout by x; it must be x̂ (y = gamma * x̂ + beta)":
         "dgamma 把 dout 乘以了 x；应当乘以 x̂（y = gamma * x̂ + beta）",
     "dgamma and dbeta look swapped: dgamma = sum(dout * x̂), dbeta = sum(dout)":
         "dgamma 和 dbeta 似乎弄反了：dgamma = sum(dout * x̂)，dbeta = sum(dout)",
-    "dgamma: SUM over the batch, not the mean": "dgamma：应对批量**求和**，而不是求平均",
-    "dbeta: SUM over the batch, not the mean": "dbeta：应对批量**求和**，而不是求平均",
+    "dgamma: SUM over the batch, not the mean": "dgamma：应对批量求和，而不是求平均",
+    "dbeta: SUM over the batch, not the mean": "dbeta：应对批量求和，而不是求平均",
     "walk the graph x -> mu -> var -> x̂ -> y backwards and add up every path that reaches x":
         "沿计算图 x -> mu -> var -> x̂ -> y 反向走一遍，把所有到达 x 的路径加起来",
     "which values does gamma multiply in y = gamma * x̂ + beta?": "在 y = gamma * x̂ + beta 中，gamma 乘的是哪些值？",
@@ -450,9 +450,9 @@ TEXT = {
     "replace the placeholder with your number, then run the cell again": "请把占位符换成你的数，再运行这个单元格",
     "give a number, not text: got {0}": "请给出一个数，而不是文本：收到的是 {0}",
     "close: PyTorch stores the UNBIASED variance, m/(m-1) times the batch's biased variance":
-        "很接近了：PyTorch 存的是**无偏**方差，即批量有偏方差的 m/(m-1) 倍",
+        "很接近了：PyTorch 存的是无偏方差，即批量有偏方差的 m/(m-1) 倍",
     "you swapped the weights: PyTorch's momentum=0.1 is the weight of the NEW batch":
-        "你把两个权重弄反了：PyTorch 的 momentum=0.1 是**新**批量的权重",
+        "你把两个权重弄反了：PyTorch 的 momentum=0.1 是新批量的权重",
     "a fresh BatchNorm1d starts with running_var = 1, not 0": "新建的 BatchNorm1d 的初始值是 running_var = 1，不是 0",
     "that is the plain average of the batches; the running value is an exponential moving average that starts at 1":
         "这是各批量的简单平均；running 值是从 1 开始的指数滑动平均",
@@ -464,7 +464,7 @@ TEXT = {
         "正确！折叠后的层与评估模式下 Linear 接 BatchNorm1d 的输出相同。",
     "pass your function itself (e.g. my_fold), got {0}": "请传入函数本身（例如 my_fold），收到的是 {0}",
     "{0} (the scale has one entry per OUTPUT unit, i.e. per ROW of the weight: scale[:, None] * W)":
-        "{0}（scale 对每个**输出**单元有一个值，即权重的每一**行**一个：scale[:, None] * W）",
+        "{0}（scale 对每个输出单元有一个值，即权重的每一行一个：scale[:, None] * W）",
     "return two arrays (new_weight, new_bias), got {0}": "请返回两个数组（new_weight, new_bias），收到的是 {0}",
     "the weight must change too: multiply each row by gamma / sqrt(var + eps)":
         "权重也必须改变：把每一行乘以 gamma / sqrt(var + eps)",

@@ -9,7 +9,7 @@ TEXT = {
     # --- 05 dead ReLU (utils/dead_relu) ------------------------------------------------------------------------
     "The net of section 1 is trained for {0} steps at learning rate {1}. What share of the units of its SECOND "
     "hidden layer end up dead?":
-        "第 1 节的网络以学习率 {1} 训练 {0} 步。它的**第二个**隐藏层中，最终有多大比例的单元死亡？",
+        "第 1 节的网络以学习率 {1} 训练 {0} 步。它的第二个隐藏层中，最终有多大比例的单元死亡？",
     "under 10 %": "不到 10 %",
     "10 % to 50 %": "10 % 到 50 %",
     "over 50 %": "超过 50 %",
@@ -47,7 +47,7 @@ TEXT = {
         "死亡单元的梯度恰好为零，所以优化器的任何一步都不会改变它的输入权重；"
         "第二层的单元只有在第一层的输出变化足够大时才能复活，而这很少发生。",
     "a unit that is <= 0 at SOME points is sparse, not dead: dead means w·x + b <= 0 at EVERY point":
-        "在**某些**点上 <= 0 的单元只是稀疏，并没有死亡：死亡是指在**每个**点上都有 w·x + b <= 0",
+        "在某些点上 <= 0 的单元只是稀疏，并没有死亡：死亡是指在每个点上都有 w·x + b <= 0",
     "include the bias: the pre-activation is w·x + b": "别忘了偏置：预激活是 w·x + b",
     "a negative bias alone does not kill a unit: check w·x + b at every point":
         "仅有负偏置并不会让单元死亡：请在每个点上检查 w·x + b",
@@ -58,11 +58,11 @@ TEXT = {
     "Correct: {0} of the 4 units never fire on these points.": "正确：4 个单元中有 {0} 个在这些点上从不激活。",
     "answer with a whole number of units (0 to 4), got {0}": "请用单元个数（0 到 4 之间的整数）作答，收到的是 {0}",
     "units {0} are misclassified (dead means pre <= 0 for EVERY example)":
-        "单元 {0} 判断错了（死亡是指对**每个**样本都有 pre <= 0）",
+        "单元 {0} 判断错了（死亡是指对每个样本都有 pre <= 0）",
     "Correct: a unit is dead when pre <= 0 for every example.":
         "正确：当一个单元对每个样本都有 pre <= 0 时，它就死亡了。",
     "you marked units that are <= 0 on SOME examples; dead means <= 0 on EVERY example (.all(dim=0), not .any)":
-        "你标记的是在**某些**样本上 <= 0 的单元；死亡是指在**每个**样本上都 <= 0（用 .all(dim=0)，而不是 .any）",
+        "你标记的是在某些样本上 <= 0 的单元；死亡是指在每个样本上都 <= 0（用 .all(dim=0)，而不是 .any）",
     "units {0} are misclassified: a pre-activation of exactly 0 does not fire either (use <= 0, not < 0)":
         "单元 {0} 判断错了：预激活恰好为 0 时同样不激活（用 <= 0，而不是 < 0）",
     "pass your function itself (my_dead_mask, without brackets), got {0}":
@@ -79,9 +79,9 @@ TEXT = {
         "正确：从 lr = {0} 起，这个单元在每个点上都 <= 0：死亡。",
     "that switches the unit off at the point where it fired most, but it still fires elsewhere: it is dead only when "
     "w·x + b <= 0 at EVERY point":
-        "这会让单元在它激活最强的那个点上关闭，但它在别处仍会激活：只有在**每个**点上都有 w·x + b <= 0 时它才死亡",
+        "这会让单元在它激活最强的那个点上关闭，但它在别处仍会激活：只有在每个点上都有 w·x + b <= 0 时它才死亡",
     "that is where the FIRST point stops firing; the unit is dead only when the LAST one does":
-        "这是**第一个**点停止激活的地方；只有当**最后一个**点也停止激活时，单元才死亡",
+        "这是第一个点停止激活的地方；只有当最后一个点也停止激活时，单元才死亡",
     "the weights move too, not only the bias: each point's w·x + b falls by lr · (grad_w·x + grad_b)":
         "不只是偏置，权重也在变：每个点的 w·x + b 下降 lr · (grad_w·x + grad_b)",
     "the bias moves too: each point's w·x + b falls by lr · (grad_w·x + grad_b)":
@@ -332,7 +332,7 @@ TEXT = {
     "higher": "更高",
     "A freshly initialised 50-layer plain stack WITH batch norm: is the gradient ‖∂L/∂h‖ at the first block's input "
     "much smaller, about the same, or much larger than at the last block's output?":
-        "一个刚初始化、**带**批量归一化的 50 层普通堆叠网络：第一个块输入处的梯度 ‖∂L/∂h‖，"
+        "一个刚初始化、带批量归一化的 50 层普通堆叠网络：第一个块输入处的梯度 ‖∂L/∂h‖，"
         "比最后一个块输出处的小得多、差不多，还是大得多？",
     "much smaller": "小得多",
     "much larger": "大得多",
