@@ -6,7 +6,9 @@
 Each notebook is executed top to bottom in a fresh kernel (a cell error stops the build), so every figure shows
 its default setting.  Interactive controls cannot work without a kernel: their output is replaced by a short
 note saying so.  The Colab set-up cell, which does nothing outside Colab, is left out.  Links between notebooks
-(`02_zero_centering.ipynb`) are pointed at the matching pages.  `index.html` lists the notebooks in order.
+(`02_zero_centering.ipynb`) are pointed at the matching pages.
+`index.html` lists the notebooks in order.  MathJax and require.js are copied to _static/ from tools/vendor/, so
+the pages render their formulas with no network; every figure has alt text (tools.assets).
 The Chinese twins (notebooks/zh/) become pages under zh/, and a page and its twin link to each other; zh/index.html
 (lang="zh") lists them.  A notebook's link to a Markdown file of the repository (README.zh.md, docs/teaching.zh.md)
 points at that file rendered as a page of the site, so such links work offline too.
@@ -145,11 +147,13 @@ def render_doc(rel, root, out_dir, docs):
     return page
 
 
-def prepare_for_reading(nb, source=None, docs=None):
+def prepare_for_reading(nb, page_suffix=".html", source=None, docs=None):
     """A copy of an executed notebook made for a static page: no set-up cell, widget notes, links to pages.
 
+    page_suffix: what a link to another notebook points at (".slides.html" for the slides).
     source, docs: the notebook's path and a set: links to repository Markdown files then point at their pages,
-    and the files are added to `docs` (for `build_site` to render)."""
+    and the files are added to `docs` (for `build_site` to render).
+    """
     from utils.course import BOOTSTRAP_CELL
 
     nb = copy.deepcopy(nb)
@@ -157,7 +161,7 @@ def prepare_for_reading(nb, source=None, docs=None):
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = NOTEBOOK_LINK.sub(lambda m: f"]({m.group(1) if m.group(1) == '../' else ''}"
-                                                      f"{m.group(2)}.html{m.group(3) or ''})", cell.source)
+                                                      f"{m.group(2)}{page_suffix}{m.group(3) or ''})", cell.source)
             if source is not None:
                 cell.source = doc_links(cell.source, source, set() if docs is None else docs)
         for out in cell.get("outputs", []):
@@ -168,12 +172,13 @@ def prepare_for_reading(nb, source=None, docs=None):
     return nb
 
 
-def to_html(nb):
-    """The notebook as a standalone HTML page (JupyterLab look, images embedded)."""
-    from nbconvert import HTMLExporter
+def to_html(nb, page=None, out_dir=None, language="en"):
+    """The notebook as an HTML page (JupyterLab look, images embedded, figures with alt text) to be written at
+    `page` under `out_dir`; its scripts (MathJax, require.js) come from out_dir/_static (tools.assets), not a CDN.
+    Without `page`, the page is taken to sit next to _static/."""
+    from tools import assets
 
-    body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
-    return body
+    return assets.export(nb, "html", page, out_dir, language)
 
 
 INDEX_TEXT = {
@@ -239,6 +244,9 @@ def build_site(notebooks=None, out_dir=DEFAULT_OUT, run=True, timeout=600, log=p
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    from tools.assets import copy_assets
+
+    copy_assets(out_dir)  # the pages load MathJax from here: no network needed to read them
     written, entries, docs, roots = [], {"en": [], "zh": []}, set(), set()
     for path in notebooks:
         start = time.perf_counter()
@@ -250,7 +258,7 @@ def build_site(notebooks=None, out_dir=DEFAULT_OUT, run=True, timeout=600, log=p
                 raise RuntimeError(f"{path.name} failed while executing; the site was not built:\n{exc}") from None
         page = out_dir / ("zh" if is_twin(path) else "") / f"{path.stem}.html"
         page.parent.mkdir(parents=True, exist_ok=True)
-        body = to_html(prepare_for_reading(nb, path, docs))
+        body = to_html(prepare_for_reading(nb, source=path, docs=docs), page, out_dir, "zh" if is_twin(path) else "en")
         roots.add(_course_root(path))
         switch = language_switch(path)
         if switch:
