@@ -42,7 +42,7 @@ FRAGMENTS = {
     "{0} is {1}": "{0} is too small: some point still has w·x + b > 0",
 }
 # Strings in a checker that are no message: a mode's name compared in code, a separator, a startswith() prefix.
-NOT_MESSAGES = {"no reset", ", ", "stays"}
+NOT_MESSAGES = {"no reset", ", ", "stays", "name '([^']+)' is not defined"}  # the last: a regular expression
 
 
 def _template(node):

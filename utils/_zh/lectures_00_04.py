@@ -49,8 +49,8 @@ TEXT = {
     "How to recognise overfitting and which regulariser to reach for": "如何识别过拟合，该选用哪种正则化",
     "What a conv layer computes and costs, and why the classic CNNs changed":
         "卷积层计算什么、代价多大，经典的 CNN 为什么做了那些改变",
-    "Why very deep networks need shortcuts: residual and dense connections, trained":
-        "很深的网络为什么需要捷径：残差连接与稠密连接，训练出来看",
+    "Does a deeper plain network train better? Residual and dense connections, trained":
+        "更深的普通网络训练得更好吗？残差连接与稠密连接，训练出来看",
     "Gradient descent, mini-batches, momentum and schedules, seen on surfaces you can move":
         "梯度下降、小批量、动量法与学习率调度，在可以拖动的曲面上看个明白",
 
