@@ -11,6 +11,7 @@ once. The from-scratch updates are in `maths.py`.
 import functools
 import math
 import time
+import warnings
 
 import numpy as np
 import torch
@@ -221,6 +222,15 @@ def _scheduler(name, opt, steps, base_lr):
     raise ValueError(f"schedule must be one of {SCHEDULES}; got {name!r}")
 
 
+def _step_scheduler(sched):
+    """sched.step(), silencing exactly one deprecation: torch 2.6 to 2.8's SequentialLR calls step(0) on the next
+    scheduler at a milestone and so warns that "the epoch parameter in scheduler.step() was not necessary", though no
+    caller passed one (torch 2.9 stopped: pytorch/pytorch#149392).  The warm-up + cosine schedule is a SequentialLR."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", r"The epoch parameter in `scheduler\.step\(\)`", UserWarning)
+        sched.step()
+
+
 def _batches(n, batch_size, order, g, labels):
     """An endless stream of index tensors: fresh shuffles every epoch ("reshuffle"), one fixed shuffle ("once"), or
     the examples sorted by class ("sorted"); full batches use every example."""
@@ -284,7 +294,7 @@ def _train(seed, steps, lr, batch_size=BATCH, optimizer="sgd", momentum=0.0, sch
         loss.backward()
         opt.step()
         if sched is not None:
-            sched.step()
+            _step_scheduler(sched)
         seconds += time.perf_counter() - start
         value = loss.item()
         if not math.isfinite(value) or value > DIVERGED_LOSS:
@@ -528,7 +538,7 @@ def schedule_lrs(name="cosine", steps=300, base_lr=0.1):
     for _ in range(steps):
         lrs.append(opt.param_groups[0]["lr"])
         opt.step()
-        sched.step()
+        _step_scheduler(sched)
     return np.array(lrs)
 
 
