@@ -223,10 +223,8 @@ def _scheduler(name, opt, steps, base_lr):
 
 
 def _step_scheduler(sched):
-    """sched.step(), silencing exactly one deprecation: torch 2.6 to 2.8's SequentialLR calls step(0) on the next
-    scheduler at a milestone and so warns that "the epoch parameter in scheduler.step() was not necessary", though no
-    caller passed one (torch 2.9 stopped: pytorch/pytorch#149392).  The warm-up + cosine schedule is a SequentialLR."""
-    with warnings.catch_warnings():
+    """sched.step(), silencing torch 2.6 to 2.8's spurious warning from SequentialLR (pytorch/pytorch#149392)."""
+    with warnings.catch_warnings():  # SequentialLR (warm-up + cosine) calls step(0): "The epoch parameter in ..."
         warnings.filterwarnings("ignore", r"The epoch parameter in `scheduler\.step\(\)`", UserWarning)
         sched.step()
 
