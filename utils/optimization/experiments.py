@@ -11,7 +11,6 @@ once. The from-scratch updates are in `maths.py`.
 import functools
 import math
 import time
-import warnings
 
 import numpy as np
 import torch
@@ -22,7 +21,7 @@ from utils import validation as v
 from utils.data import load_dataset
 from utils.device import one_cpu_thread
 
-from ._checks import _kappa, _lr, _seeds
+from ._checks import _kappa, _lr, _seeds, _step_scheduler
 from .maths import (
     _best_heavy_ball,
     _gd_steps,
@@ -220,13 +219,6 @@ def _scheduler(name, opt, steps, base_lr):
     if name == "one-cycle":   # cycle_momentum=False: the schedule changes the rate only, like the others
         return S.OneCycleLR(opt, max_lr=base_lr, total_steps=steps, cycle_momentum=False)
     raise ValueError(f"schedule must be one of {SCHEDULES}; got {name!r}")
-
-
-def _step_scheduler(sched):
-    """sched.step(), silencing torch 2.6 to 2.8's spurious warning from SequentialLR (pytorch/pytorch#149392)."""
-    with warnings.catch_warnings():  # SequentialLR (warm-up + cosine) calls step(0): "The epoch parameter in ..."
-        warnings.filterwarnings("ignore", r"The epoch parameter in `scheduler\.step\(\)`", UserWarning)
-        sched.step()
 
 
 def _batches(n, batch_size, order, g, labels):
