@@ -2,6 +2,7 @@
 counts, the architectures against their published parameter counts, the batched training against one-by-one
 training, the view, and the exercise checkers against the wrong answers learners give."""
 
+import io
 import itertools
 import math
 from pathlib import Path
@@ -363,6 +364,26 @@ def test_view_redrawn_in_place_equals_a_fresh_draw():
     assert fig._suptitle.get_text() == fresh._suptitle.get_text()
     assert np.array_equal(fig.axes[0].images[0].get_array(), fresh.axes[0].images[0].get_array())
     assert fig.axes[1].images[0].get_visible()
+
+
+def _pixels(fig):
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="rgba")
+    return buffer.getvalue()
+
+
+def test_every_redraw_after_an_invalid_setting_looks_like_a_fresh_figure():
+    """Issue 32: after one invalid setting the titles stayed vermilion for every valid setting that followed."""
+    use_course_style()
+    sweep = C.VIEW_SWEEPS["plot_conv_arithmetic"]
+    order = sweep + sweep[::-1]          # each setting reached from an invalid and from a valid one
+    fig = None
+    for settings in order:
+        fig = C.plot_conv_arithmetic(**settings, fig=fig)
+        fresh = C.plot_conv_arithmetic(**settings)
+        for mine, theirs in ((fig._suptitle, fresh._suptitle), (fig.axes[1].title, fresh.axes[1].title)):
+            assert (mine.get_text(), mine.get_color()) == (theirs.get_text(), theirs.get_color()), settings
+        assert _pixels(fig) == _pixels(fresh), f"in-place redraw differs from a fresh one at {settings}"
 
 
 def test_view_counts_pixels_no_window_reads():

@@ -135,7 +135,10 @@ def test_train_stack_refuses_nets_it_cannot_stack():
 
 def test_degradation_runs_are_cached_and_repeatable():
     a = R.degradation_runs(depths=(2,), seeds=(0,), steps=5)
-    assert a is R.degradation_runs(depths=(2,), seeds=(0,), steps=5)
+    hits = experiments._degradation_runs.cache_info().hits
+    again = R.degradation_runs(depths=(2,), seeds=(0,), steps=5)
+    assert experiments._degradation_runs.cache_info().hits == hits + 1, "the second call is served from the cache"
+    assert again is not a and again[(2, "plain", 0)].net is not a[(2, "plain", 0)].net, "each caller gets a copy"
     experiments._degradation_runs.cache_clear()
     b = R.degradation_runs(depths=(2,), seeds=(0,), steps=5)
     assert set(a) == {(2, kind, 0) for kind in R.KINDS}

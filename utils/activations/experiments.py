@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from utils import validation
+from utils.caching import cached
 from utils.device import one_cpu_thread
 
 from ._checks import _threshold
@@ -228,7 +229,7 @@ def _deep_mlp_weights(name, depth=10, width=64, n=256, init="kaiming", seed=0):
     return weights, biases, x, y
 
 
-@functools.lru_cache(maxsize=512)
+@cached(maxsize=512)
 def _gradient_norms(name, depth, width, n, init, seed):
     weights, biases, x, y = _deep_mlp_weights(name, depth, width, n, init, seed)
     act = None if name == "maxout" else get_activation(name).module()
@@ -266,7 +267,7 @@ def gradient_norms(name, depth=10, width=64, n=256, init="usual", seed=0):
     init = validation.one_of("init", init, INITS)
     seed = validation.seed_value("seed", seed)
     # cached under the init actually used, so "usual" and "kaiming" share their nets (they differ for SELU only)
-    return _gradient_norms(name, depth, width, n, _resolve_init(name, init), seed).copy()
+    return _gradient_norms(name, depth, width, n, _resolve_init(name, init), seed)
 
 
 # A weight-gradient norm above EXPLODING or below VANISHING is called exploding / vanishing: at initialisation the
@@ -335,7 +336,7 @@ def update_ratios(names=("sigmoid", "sigmoid_centred", "tanh", "relu"), optimize
 TRAIN_NAMES = ("sigmoid", "sigmoid_centred", "tanh", "relu", "gelu", "maxout")
 
 
-@functools.lru_cache(maxsize=8)
+@cached(maxsize=8)
 def _compare_training(names, dataset, depth, width, steps, lr, optimizer, eval_every, seed, device):
     from utils.data import load_dataset
     from utils.training import train
@@ -364,7 +365,7 @@ def compare_training(names=TRAIN_NAMES, dataset="circles", depth=3, width=32, st
     optimizer = validation.one_of("optimizer", optimizer, ("sgd", "adam"))
     eval_every = validation.size("eval_every", eval_every, high=5000)
     device = validation.device_value("device", device)
-    return dict(_compare_training(names, dataset, depth, width, steps, lr, optimizer, eval_every, seed, device))
+    return _compare_training(names, dataset, depth, width, steps, lr, optimizer, eval_every, seed, device)
 
 
 def _check_result(result):

@@ -5,7 +5,6 @@ learning-rate sweep (`train_lr_sweep`, `lr_sweep`, `lr_index`, `first_layer_dead
 (`dead_at_birth`), and the batched trainer `train_copies` (with `WarmupSGD`) that `remedies.py` uses.
 """
 
-import functools
 import math
 from dataclasses import dataclass
 
@@ -15,6 +14,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from utils import validation
+from utils.caching import cached
 from utils.data import load_dataset
 from utils.device import one_cpu_thread
 from utils.training import make_mlp
@@ -61,10 +61,10 @@ def born_dead_probability(depths, widths, n_nets=4000, n_inputs=64, d_in=2, seed
     init = validation.one_of("init", init, ("he", "rai"))
     device = validation.device_value("device", device)
     return _born_dead_probability(tuple(depths), tuple(widths), n_nets, n_inputs, d_in, _seed(seed), str(device),
-                                  init).copy()
+                                  init)
 
 
-@functools.lru_cache(maxsize=8)
+@cached(maxsize=8)
 @one_cpu_thread()
 def _born_dead_probability(depths, widths, n_nets, n_inputs, d_in, seed, device, init):
     g = torch.Generator().manual_seed(seed)
@@ -336,7 +336,7 @@ def _train_lr_sweep(lrs, steps, batch_size, snapshot_every, seed, device):
     return out
 
 
-@functools.lru_cache(maxsize=4)
+@cached(maxsize=4)
 def _lr_sweep(seed=0):
     """`train_lr_sweep` over the notebook's grid of learning rates, computed once and cached."""
     return _train_lr_sweep([10 ** e for e in LR_EXPONENTS], STEPS, BATCH_SIZE, SNAPSHOT_EVERY, seed,

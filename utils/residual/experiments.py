@@ -3,11 +3,10 @@ problem), fitting the identity, gradients at initialisation, block deletion, a s
 residual and dense nets compared on the digits.
 
 Training many same-depth nets is done as one batched computation (`_Stack`, behind `train_stack`); the long runs are
-cached (`functools.lru_cache`), so the notebook and its tests train each configuration once. The nets themselves are in
-`maths.py`.
+cached (`utils.caching.cached`: each call gets a copy of its own), so the notebook and its tests train each
+configuration once. The nets themselves are in `maths.py`.
 """
 
-import functools
 import math
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from utils import validation
+from utils.caching import cached
 from utils.data import load_dataset
 from utils.device import one_cpu_thread
 
@@ -194,7 +194,7 @@ def _task(device="cpu"):
     return load_dataset("digits", seed=0, device=device)
 
 
-@functools.lru_cache(maxsize=4)
+@cached(maxsize=4)
 def _degradation_runs(depths, seeds, steps, device):
     data = _task(device)
     runs = {}
@@ -279,7 +279,7 @@ def mean_train_loss(runs, depth, kind):
 IDENTITY_KINDS = ("plain", "residual", "residual, last γ = 0")
 
 
-@functools.lru_cache(maxsize=4)
+@cached(maxsize=4)
 def _identity_fit(depth, steps, lr, seeds):
     x = _task().x_train
     jobs = [(kind, s) for kind in IDENTITY_KINDS for s in seeds]
@@ -320,7 +320,7 @@ def identity_fit(depth=12, steps=100, lr=0.01, seeds=SEEDS):
     return _identity_fit(depth, steps, lr, seeds)
 
 
-@functools.lru_cache(maxsize=512)
+@cached(maxsize=512)
 def _gradient_norms(depth, kind, batchnorm, zero_last_gamma, seed):
     data = _task()
     g = torch.Generator().manual_seed(seed)
@@ -346,7 +346,7 @@ def gradient_norms(depth=50, kind="plain", batchnorm=True, zero_last_gamma=False
     batchnorm = validation.boolean("batchnorm", batchnorm)
     zero_last_gamma = validation.boolean("zero_last_gamma", zero_last_gamma)
     seed = validation.seed_value("seed", seed)
-    return _gradient_norms(depth, kind, batchnorm, zero_last_gamma and batchnorm, seed).copy()
+    return _gradient_norms(depth, kind, batchnorm, zero_last_gamma and batchnorm, seed)
 
 
 def gradient_ratio(norms):
@@ -470,7 +470,7 @@ def slice_sharpness(losses, alphas, width=0.25):
 # A small residual net and a small dense net on the digits (MLP-scale: fully connected layers)
 # ----------------------------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=4)
+@cached(maxsize=4)
 def _compare_small_nets(steps, seeds):
     data = _task()
     x_tr, x_va = data.x_train, data.x_val
