@@ -35,3 +35,21 @@ def notebook_id(path):
 def notebook_ref(path):
     """The notebook's path below notebooks/ ('03_x.ipynb' or 'zh/03_x.ipynb'): what its badges open."""
     return path.relative_to(ROOT / "notebooks").as_posix()
+
+
+# Claim mutants (issue 26): a claims file keeps plausible wrong versions of the helpers it tests in
+# MUTANTS = {"name": (patch, "pytest -k expression of the claims it must break")}; `patch()` monkeypatches the helper
+# for the whole process.  tests/test_claim_mutants.py runs the named claims in a subprocess with
+# COURSE_CLAIM_MUTANT="<claims file stem>:<name>" and expects them to fail.
+CLAIM_MUTANT_ENV = "COURSE_CLAIM_MUTANT"
+
+
+def pytest_collection_finish(session):
+    spec = os.environ.get(CLAIM_MUTANT_ENV)
+    if not spec:
+        return
+    stem, _, name = spec.partition(":")
+    module = sys.modules.get(stem)
+    if module is None or name not in getattr(module, "MUTANTS", {}):
+        raise RuntimeError(f"{CLAIM_MUTANT_ENV}={spec!r}: no mutant {name!r} in tests/{stem}.py (collect that file)")
+    module.MUTANTS[name][0]()

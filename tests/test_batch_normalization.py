@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from utils import batch_normalization as bn
+from utils.batch_normalization.experiments import _mlp
 from utils.predictions import Prediction, judge
 
 # Tolerances: float64 results must agree with PyTorch to rounding; float32 to single-precision rounding.
@@ -417,13 +418,13 @@ def test_diverged_markers_sit_in_a_labelled_band_above_every_value():
 def test_experiment_helpers_leave_the_global_random_generator_alone():
     torch.manual_seed(123)
     before = torch.random.get_rng_state()
-    bn._mlp([4, 8, 2], nn.ReLU, norm="bn", seed=5)
+    _mlp([4, 8, 2], nn.ReLU, norm="bn", seed=5)
     bn.bias_gradient_through_bn()
     assert torch.equal(before, torch.random.get_rng_state())
 
 
 def test_mlp_is_the_same_for_the_same_seed():
-    a, b = (bn._mlp([4, 8, 2], nn.ReLU, init="he", seed=3) for _ in range(2))
+    a, b = (_mlp([4, 8, 2], nn.ReLU, init="he", seed=3) for _ in range(2))
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from utils import initialization as init
+from utils.initialization import exercises, experiments
 
 pytestmark = pytest.mark.claims
 SEEDS = (0, 1, 2)
@@ -68,7 +69,7 @@ def test_s2_prediction_tanh_s1_layer10_is_two_spikes_in_every_seed():
     """Prediction TANH_S1_LAYER10: layer 10 of the s = 1 tanh net is two spikes at ±1."""
     assert init.TANH_S1_LAYER10.resolved_answer() == "two spikes, at −1 and +1"
     for seed in SEEDS:
-        assert init._histogram_shape(_activations(seed)[1], "tanh") == "two spikes, at −1 and +1", seed
+        assert exercises._histogram_shape(_activations(seed)[1], "tanh") == "two spikes, at −1 and +1", seed
 
 
 def test_s2_small_scale_collapses_by_about_0_22_per_layer():
@@ -79,7 +80,7 @@ def test_s2_small_scale_collapses_by_about_0_22_per_layer():
         per_layer = np.exp(np.mean(np.log(p.std[1:] / p.std[:-1])))
         assert per_layer == pytest.approx(0.01 * math.sqrt(500), rel=0.05), seed
         assert 1e-7 < p.std[-1] / p.x_std < 1e-6, seed
-        assert init._verdict(p, "tanh").startswith("collapses"), seed
+        assert experiments._verdict(p, "tanh").startswith("collapses"), seed
 
 
 def test_s2_unit_scale_saturates_most_units():
@@ -87,7 +88,7 @@ def test_s2_unit_scale_saturates_most_units():
     for seed in SEEDS:
         p = _activations(seed)[1]
         assert p.saturated[-1] > 0.8, seed
-        assert init._verdict(p, "tanh").startswith("saturated"), seed
+        assert experiments._verdict(p, "tanh").startswith("saturated"), seed
 
 
 def test_s2_xavier_shrinks_slowly_to_about_a_quarter_of_the_input():
@@ -175,7 +176,7 @@ def test_s5_prediction_relu_xavier_layer20_is_100_to_10000_times_narrower():
     assert init.RELU_XAVIER_LAYER20.resolved_answer() == "100 to 10 000 times narrower than layer 1's"
     for seed in SEEDS:
         p = init.activation_profile("relu", "xavier_normal", 1.0, 20, 250, 200, seed)
-        assert init._ridge_width(p) == "100 to 10 000 times narrower than layer 1's", seed
+        assert exercises._ridge_width(p) == "100 to 10 000 times narrower than layer 1's", seed
         assert np.all(np.diff(p.std) < 0), seed
 
 
@@ -208,7 +209,7 @@ def test_s5_try3_sigmoid_xavier_output_stops_depending_on_the_input():
         per_layer = _geo(p.input_std[1:10] / p.input_std[:9])
         assert 1 / 5 < per_layer < 1 / 3, seed
         assert p.input_std[-1] < 1e-6, seed
-        assert init._verdict(p, "sigmoid").startswith("output no longer depends on the input"), seed
+        assert experiments._verdict(p, "sigmoid").startswith("output no longer depends on the input"), seed
 
 
 def test_s5_try4_orthogonal_linear_keeps_the_spread_exactly():

@@ -206,14 +206,14 @@ def test_s6_bottleneck_17_times_fewer_than_basic_at_256_channels():
 
 # ---------------------------------------------------------------------------------------------- §7
 def test_s7_dense_keeps_more_memory_at_similar_params_and_accuracy_is_a_tie():
-    """"At a similar parameter count (12,010 against 11,146), the dense net keeps 1.46 times as many activation bytes
+    """"At a similar parameter count (12,010 against 11,146), the dense net keeps 2.35 times as many activation bytes
     per example. The mean accuracies are within 1 point of each other (95.8 % and 96.1 %), and which net is ahead
     changes from seed to seed.\""""
     rows = R.compare_small_nets()
     res = [r for r in rows if r["name"] == "residual MLP"]
     dense = [r for r in rows if r["name"] == "dense MLP"]
     assert (dense[0]["params"], res[0]["params"]) == (12_010, 11_146)
-    assert f"{dense[0]['memory'] / res[0]['memory']:.2f}" == "1.46"
+    assert f"{dense[0]['memory'] / res[0]['memory']:.2f}" == "2.35"
     a, b = np.array([r["val_acc"] for r in res]), np.array([r["val_acc"] for r in dense])
     assert abs(a.mean() - b.mean()) < 0.01
     assert f"{100 * a.mean():.1f}" == "95.8" and f"{100 * b.mean():.1f}" == "96.1"

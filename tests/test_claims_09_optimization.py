@@ -12,6 +12,7 @@ import pytest
 
 from utils import optimization as o
 from utils.device import one_cpu_thread
+from utils.optimization import maths
 
 pytestmark = pytest.mark.claims
 
@@ -126,7 +127,7 @@ def test_s3_two_valleys():
     (kind, text), _ = _kind(surface="two-valleys", lr=0.5)
     assert kind == "converged" and "in 7 steps" in text and "deeper" in text
     (kind, _), mom = _kind(surface="two-valleys", lr=0.5, optimizer="momentum")
-    left = np.array(o._two_valley_minima()[0])
+    left = np.array(maths._two_valley_minima()[0])
     assert kind == "slow" and np.linalg.norm(mom[-1] - left) == pytest.approx(0.036, abs=0.0005)
     (kind, text), noisy = _kind(surface="two-valleys", lr=0.5, optimizer="sgd", noise=0.5)
     assert kind == "jitters" and 0.1 < np.linalg.norm(noisy[-1] - left) < 0.5

@@ -11,6 +11,7 @@ from matplotlib.patches import StepPatch
 from torch import nn
 
 from utils import initialization as init
+from utils.initialization import experiments, figures, maths
 
 SHAPE = (400, 600)            # 240 000 draws: the sample std is within ~0.3% of the true std
 N = SHAPE[0] * SHAPE[1]
@@ -103,7 +104,7 @@ def test_orthogonal_linear_net_keeps_the_root_mean_square_exactly():
     g = torch.Generator().manual_seed(1)
     x = torch.randn(300, 64, generator=g, dtype=torch.float64) * 2.5 + 0.7
     weights = [init.init_weights((64, 64), "orthogonal", generator=g, dtype=torch.float64) for _ in range(20)]
-    stats = init._propagate(x, weights, "linear")
+    stats = maths._propagate(x, weights, "linear")
     rms = np.sqrt(stats.std ** 2 + stats.mean ** 2)
     np.testing.assert_allclose(rms, x.pow(2).mean().sqrt().item(), rtol=1e-10)
     assert stats.exploded_at is None
@@ -112,7 +113,7 @@ def test_orthogonal_linear_net_keeps_the_root_mean_square_exactly():
 def test_scaled_identity_net_multiplies_mean_and_std_by_c_per_layer():
     x = torch.randn(500, 16, generator=torch.Generator().manual_seed(2), dtype=torch.float64) + 1.0
     c = -1.5
-    stats = init._propagate(x, [c * torch.eye(16, dtype=torch.float64)] * 6, "linear", keep=(6,))
+    stats = maths._propagate(x, [c * torch.eye(16, dtype=torch.float64)] * 6, "linear", keep=(6,))
     powers = c ** np.arange(1, 7)
     np.testing.assert_allclose(stats.mean, powers * x.mean().item(), rtol=1e-12)
     np.testing.assert_allclose(stats.std, np.abs(powers) * x.std(correction=0).item(), rtol=1e-12)
@@ -133,7 +134,7 @@ def test_cached_net_weights_are_the_formula_draws_layer_by_layer(scheme):
     # _net_weights multiplies cached unit draws by the scheme's std: layer l must equal init_weights seeded seed·1000+l
     seed, width, scale = 3, 24, 0.7
     for _ in range(2):  # the second call comes from the cache
-        weights = init._net_weights(scheme, "tanh", scale, 4, width, seed)
+        weights = experiments._net_weights(scheme, "tanh", scale, 4, width, seed)
         for layer, w in enumerate(weights):
             g = torch.Generator().manual_seed(seed * 1000 + layer)
             expected = init.init_weights((width, width), scheme, "tanh", scale, generator=g)
@@ -145,8 +146,8 @@ def test_propagate_with_a_factor_equals_propagating_scaled_weights():
     x = torch.randn(100, 32, generator=g, dtype=torch.float64)
     weights = [torch.randn(32, 32, generator=g, dtype=torch.float64) for _ in range(5)]
     c = 0.37
-    a = init._propagate(x, weights, "tanh", keep=(5,), factor=c)
-    b = init._propagate(x, [c * w for w in weights], "tanh", keep=(5,))
+    a = maths._propagate(x, weights, "tanh", keep=(5,), factor=c)
+    b = maths._propagate(x, [c * w for w in weights], "tanh", keep=(5,))
     # float64; c·(h @ Wᵀ) and h @ (c·W)ᵀ round differently: ~1e-15 per layer, allow 1e-10
     np.testing.assert_allclose(a.std, b.std, rtol=1e-10)
     np.testing.assert_allclose(a.mean, b.mean, rtol=1e-10, atol=1e-12)
@@ -188,7 +189,7 @@ def test_explorer_labels_layers_with_whole_numbers_at_depth_one():
 def test_gradient_profile_matches_hand_backprop_through_a_linear_net():
     depth, width, n = 4, 32, 50
     p = init.gradient_profile("linear", "xavier_normal", 1.0, depth, width, n, 0)
-    weights = init._net_weights("xavier_normal", "linear", 1.0, depth, width, 0)
+    weights = experiments._net_weights("xavier_normal", "linear", 1.0, depth, width, 0)
     u = torch.randn(n, width, generator=torch.Generator().manual_seed(20_000))
     grad, expected = u.double(), []
     for w in reversed(weights):      # dL/dh_l = dL/dh_{l+1} @ W_{l+1}, starting from dL/dh_depth = u
@@ -320,15 +321,15 @@ def test_layer_statistics_separate_unit_offsets_from_input_dependence():
     same_input = torch.randn(1, d, generator=g, dtype=torch.float64).repeat(n, 1)
     w = torch.randn(d, d, generator=g, dtype=torch.float64)
     # every input identical: the units differ from each other, but nothing depends on the input
-    s = init._propagate(same_input, [w], "linear")
+    s = maths._propagate(same_input, [w], "linear")
     assert s.input_std[0] == pytest.approx(0.0, abs=1e-12) and s.unit_std[0] > 0.1
     # every unit identical (constant weights): the spread is all across inputs
     x = torch.randn(n, d, generator=g, dtype=torch.float64)
-    s = init._propagate(x, [torch.ones(d, d, dtype=torch.float64)], "linear")
+    s = maths._propagate(x, [torch.ones(d, d, dtype=torch.float64)], "linear")
     assert s.unit_std[0] == pytest.approx(0.0, abs=1e-12)
     assert s.input_std[0] == pytest.approx(s.std[0], rel=1e-12)
     # in general the pooled variance is the sum of the two parts plus the spread of the unit means' offsets
-    s = init._propagate(x, [w], "tanh")
+    s = maths._propagate(x, [w], "tanh")
     h = torch.tanh(x @ w.T)
     assert s.input_std[0] == pytest.approx(h.var(0, correction=0).mean().sqrt().item(), rel=1e-12)
     assert s.unit_std[0] == pytest.approx(h.var(1, correction=0).mean().sqrt().item(), rel=1e-12)
@@ -337,7 +338,7 @@ def test_layer_statistics_separate_unit_offsets_from_input_dependence():
 def test_verdict_checks_saturation_before_calling_a_layer_vanished():
     p = init.activation_profile("sigmoid", "constant", 1.0, 20, 250, 200, 0)
     assert p.std[-1] == 0.0                      # every activation is exactly 1 ...
-    verdict = init._verdict(p, "sigmoid")
+    verdict = experiments._verdict(p, "sigmoid")
     assert verdict.startswith("saturated") and "identical" in verdict   # ... which is saturation, not vanishing
     assert "vanished" not in verdict
 
@@ -356,7 +357,7 @@ def test_ridgeline_of_a_ten_layer_net_shows_every_layer():
 
 def test_ridges_have_no_outline_and_drop_sub_pixel_bins():
     counts = np.array([[1000, 10, 0, 500], [0, 0, 0, 0]])
-    heights = init._ridge_heights(counts)
+    heights = figures._ridge_heights(counts)
     np.testing.assert_allclose(heights[0], [0.9, 0.0, 0.0, 0.45])   # 10/1000 = 1% of the peak: not drawn
     np.testing.assert_array_equal(heights[1], 0.0)
     fig = init.plot_init_histograms(depth=3, width=20)

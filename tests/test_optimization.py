@@ -11,6 +11,7 @@ from torch.optim import lr_scheduler as S
 
 from utils import optimization as o
 from utils.device import one_cpu_thread
+from utils.optimization import experiments, maths
 
 
 @pytest.fixture(autouse=True)
@@ -120,9 +121,9 @@ def test_noise_reaches_every_optimiser_but_gd_and_is_seeded():
 
 
 def test_two_valley_minima_are_stationary_points_and_the_left_one_is_deeper():
-    minima = np.array(o._two_valley_minima())
+    minima = np.array(maths._two_valley_minima())
     assert len(minima) == 2
-    np.testing.assert_allclose(o._two_valleys_grad(minima), 0, atol=1e-12)
+    np.testing.assert_allclose(maths._two_valleys_grad(minima), 0, atol=1e-12)
     loss = o.surface_loss(minima, "two-valleys")
     assert minima[0, 0] < 0 < minima[1, 0] and loss[0] < loss[1]
 
@@ -232,7 +233,7 @@ def test_comparison_would_catch_adam_without_bias_correction(monkeypatch):
         state.update(m=m, s=s)
         return w - lr * m / (s.sqrt() + eps)
 
-    monkeypatch.setitem(o._SCRATCH, "adam", (no_correction, torch.optim.Adam, {"lr": 0.01}))
+    monkeypatch.setitem(maths._SCRATCH, "adam", (no_correction, torch.optim.Adam, {"lr": 0.01}))
     assert o.compare_with_torch("adam", steps=5) > 1e-3
 
 
@@ -250,9 +251,9 @@ def test_adam_is_rotation_sensitive_and_momentum_is_not():
 # ---------------------------------------------------------------- mini-batch gradients
 
 def test_per_example_gradients_match_autograd_one_example_at_a_time():
-    data = o._digits()
-    net = o._make_net(0)
-    G = o._per_example_grads(net, data.x_train[:5], data.y_train[:5])
+    data = experiments._digits()
+    net = experiments._make_net(0)
+    G = experiments._per_example_grads(net, data.x_train[:5], data.y_train[:5])
     for i in range(5):
         net.zero_grad()
         torch.nn.functional.cross_entropy(net(data.x_train[i:i + 1]), data.y_train[i:i + 1]).backward()
@@ -281,21 +282,21 @@ def test_variance_study_is_zero_at_the_full_batch_and_tracks_the_formula():
 # ---------------------------------------------------------------- training helpers and schedules
 
 def test_training_is_repeatable_and_seed_dependent():
-    a = o._train_summary(o._train(0, 30, 0.1, eval_every=10))
-    b = o._train_summary(o._train(0, 30, 0.1, eval_every=10))
-    c = o._train_summary(o._train(1, 30, 0.1, eval_every=10))
+    a = experiments._train_summary(experiments._train(0, 30, 0.1, eval_every=10))
+    b = experiments._train_summary(experiments._train(0, 30, 0.1, eval_every=10))
+    c = experiments._train_summary(experiments._train(1, 30, 0.1, eval_every=10))
     np.testing.assert_array_equal(a["train_loss"], b["train_loss"])
     assert not np.allclose(a["train_loss"], c["train_loss"])
 
 
 def test_sorted_batches_hold_few_classes_and_reshuffled_ones_change_each_epoch():
-    data = o._digits()
+    data = experiments._digits()
     g = torch.Generator().manual_seed(0)
-    stream = o._batches(len(data.y_train), 32, "sorted", g, data.y_train)
+    stream = experiments._batches(len(data.y_train), 32, "sorted", g, data.y_train)
     first = next(stream)
     assert len(torch.unique(data.y_train[first])) <= 2
     n_batches = len(data.y_train) // 32
-    stream = o._batches(len(data.y_train), 32, "reshuffle", torch.Generator().manual_seed(0), data.y_train)
+    stream = experiments._batches(len(data.y_train), 32, "reshuffle", torch.Generator().manual_seed(0), data.y_train)
     epoch1 = torch.cat([next(stream) for _ in range(n_batches)])
     epoch2 = torch.cat([next(stream) for _ in range(n_batches)])
     assert len(set(epoch1.tolist())) == len(epoch1)                    # no repeats within an epoch

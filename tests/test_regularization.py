@@ -10,6 +10,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from utils import regularization as R
+from utils.regularization.exercises import _mutant_stops
+from utils.regularization.experiments import _digits_arrays
+from utils.regularization.figures import _loss2d
 
 
 def _small_table():
@@ -182,7 +185,7 @@ def test_geometry_l1_solution_is_sparse_and_optimal():
     w1, w2 = R.geometry_solutions(1.0)
     assert w1[1] == 0.0 and w1[0] > 0 and np.all(w2 != 0)
     # L1 optimum: no small move lowers loss + lam ||w||_1
-    obj = lambda w: R._loss2d(w) + 1.0 * np.abs(w).sum()  # noqa: E731
+    obj = lambda w: _loss2d(w) + 1.0 * np.abs(w).sum()  # noqa: E731
     for d in ([1e-3, 0], [-1e-3, 0], [0, 1e-3], [0, -1e-3]):
         assert obj(w1 + np.array(d)) >= obj(w1) - 1e-12
 
@@ -317,7 +320,7 @@ def test_digits_task_parts_are_disjoint_and_only_test_labels_are_clean():
     assert (noisy.y_val != clean.y_val).any()  # the validation part has wrong labels like the training part
     assert R.wrong_labels(800, label_noise=0.2) == int(wrong.sum())
     rows = {tuple(r.tolist()) for r in torch.cat([noisy.x_train, noisy.x_val, noisy.x_test])}
-    x_all, y_all = R._digits_arrays()
+    x_all, y_all = _digits_arrays()
     distinct = len({tuple(r.tolist()) for r in x_all})
     assert len(rows) == min(800 + 200 + 600, distinct)  # no image in two parts (the data set has a few duplicates)
     first = int(torch.nonzero((x_all == clean.x_test[0]).all(1))[0])
@@ -515,15 +518,15 @@ def _es_keep_last(losses, patience):
 
 
 def _es_late(losses, patience):
-    return R._mutant_stops(losses, patience, "late")
+    return _mutant_stops(losses, patience, "late")
 
 
 def _es_no_reset(losses, patience):
-    return R._mutant_stops(losses, patience, "no reset")
+    return _mutant_stops(losses, patience, "no reset")
 
 
 def _es_ties(losses, patience):
-    return R._mutant_stops(losses, patience, "ties")
+    return _mutant_stops(losses, patience, "ties")
 
 
 def _es_never(losses, patience):

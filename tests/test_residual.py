@@ -286,6 +286,8 @@ def test_activation_memory_counts_saved_tensors_once():
     # Linear keeps too (one storage); weights are parameters, not activations
     expected = 4 * (4 * 3 + 4 * 5)
     assert R.activation_memory(model, x) == expected
+    # a batch that is a view onto a larger tensor (x_train[:4]) costs only its own rows, not the whole tensor's
+    assert R.activation_memory(model, torch.ones(1000, 3)[:4]) == expected
     assert R.activation_memory(R.small_densenet(), torch.rand(8, 64)) > R.activation_memory(R.small_resnet(),
                                                                                               torch.rand(8, 64))
 

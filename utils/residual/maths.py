@@ -383,16 +383,26 @@ def activation_memory(model, x):
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     x = validation.tensor("x", x, ndim=(2, 4))
-    seen = {}
+    spans = {}  # storage -> the byte ranges of it that saved tensors read
     params = {p.untyped_storage().data_ptr() for p in model.parameters()}
 
     def pack(t):
         storage = t.untyped_storage()
-        if storage.data_ptr() not in params:
-            seen[storage.data_ptr()] = storage.nbytes()
+        if storage.data_ptr() not in params and t.numel():
+            # A saved tensor may be a view (x_train[:64] is a view onto the whole training set): count the bytes the
+            # view reaches, not its whole storage.
+            reach = 1 + sum((size - 1) * abs(stride) for size, stride in zip(t.shape, t.stride()))
+            start = t.storage_offset() * t.element_size()
+            spans.setdefault(storage.data_ptr(), []).append((start, start + reach * t.element_size()))
         return t
 
     model.train()
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         model(x).sum()
-    return int(sum(seen.values()))
+    total = 0
+    for ranges in spans.values():  # overlapping views of one storage are counted once
+        end = 0
+        for a, b in sorted(ranges):
+            total += max(0, b - max(a, end))
+            end = max(end, b)
+    return int(total)
