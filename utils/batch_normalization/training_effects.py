@@ -9,7 +9,6 @@
 Same conventions as `experiments.py`, whose network builders these reuse: seeded, cached, returning data.
 """
 
-import functools
 import math
 
 import numpy as np
@@ -17,6 +16,7 @@ import torch
 from torch import nn
 
 from utils import validation
+from utils.caching import cached
 from utils.device import one_cpu_thread
 
 from ._checks import _check_sweep, _device_key, _seeds, _steps, _values
@@ -27,7 +27,7 @@ CHANCE_LOSS = math.log(10)          # cross-entropy of a uniform guess over the 
 DIVERGED_ABOVE = 10.0               # a run whose final loss is above this (or NaN) counts as diverged
 
 
-@functools.lru_cache(maxsize=8)
+@cached(maxsize=8)
 @one_cpu_thread()
 def _sigmoid_mlp(steps, lr, seed, device):
     data = _digits(device)
@@ -85,7 +85,7 @@ def _final_loss(hist):
     return loss if np.isfinite(loss) and loss <= DIVERGED_ABOVE else math.inf
 
 
-@functools.lru_cache(maxsize=8)
+@cached(maxsize=8)
 @one_cpu_thread()
 def _lr_sweep(lrs, steps, seeds, device):
     data = _digits(device)
@@ -113,7 +113,7 @@ def lr_sweep(lrs=(0.01, 0.1, 0.3, 1.0, 3.0, 10.0), steps=80, seeds=(0, 1, 2), de
     return _lr_sweep(lrs, _steps(steps), _seeds(seeds), _device_key(device))
 
 
-@functools.lru_cache(maxsize=8)
+@cached(maxsize=8)
 @one_cpu_thread()
 def _init_scale_sweep(scales, depth, steps, lr, seeds, device):
     data = _digits(device)
@@ -181,7 +181,7 @@ def sweep_table(sweep):
             f"{DIVERGED_ABOVE:g} or NaN)")
 
 
-@functools.lru_cache(maxsize=8)
+@cached(maxsize=8)
 @one_cpu_thread()
 def _regularisation(n_train, steps, seed, device):
     data = _digits(device, n=int(n_train / 0.75), seed=seed)
@@ -221,7 +221,7 @@ def regularisation_experiment(n_train=300, steps=200, seed=0, device=None):
     return _regularisation(n_train, _steps(steps), validation.seed_value("seed", seed), _device_key(device))
 
 
-@functools.lru_cache(maxsize=8)
+@cached(maxsize=8)
 @one_cpu_thread()
 def _smoothness(steps, lr, probe_every, seed, device):
     data = _digits(device)
@@ -319,7 +319,7 @@ def smoothness_at_equal_loss(results, low=None, high=None):
     return out
 
 
-@functools.lru_cache(maxsize=8)
+@cached(maxsize=8)
 @one_cpu_thread()
 def _small_batch(batch_sizes, steps, lr, groups, seeds, device):
     data = _digits(device)

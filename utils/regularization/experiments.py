@@ -13,7 +13,6 @@ torch's, nn.Dropout in dropout_vs_torch, runs inside fork_rng).
 """
 
 import copy
-import functools
 import math
 from dataclasses import dataclass, field
 
@@ -23,6 +22,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from utils import validation as V
+from utils.caching import cached
 from utils.data import Split
 from utils.device import one_cpu_thread
 from utils.training import History, evaluate, make_mlp
@@ -58,7 +58,7 @@ def polynomial_data(n_train=20, n_val=200, noise=0.3, seed=0):
                             V.finite_number("noise", noise, low=0, high=10), V.seed_value("seed", seed))
 
 
-@functools.lru_cache(maxsize=4)
+@cached(maxsize=4)
 def _polynomial_data(n_train, n_val, noise, seed):
     g = np.random.default_rng(seed)
     x_tr = np.sort(g.uniform(-1, 1, n_train))
@@ -76,7 +76,7 @@ def polynomial_fit(degree, lam, seed=0):
     return _polynomial_fit(degree, _lam("lam", lam), V.seed_value("seed", seed))
 
 
-@functools.lru_cache(maxsize=256)
+@cached(maxsize=256)
 def _polynomial_fit(degree, lam, seed):
     x_tr, y_tr, x_va, y_va = _polynomial_data(20, 200, 0.3, seed)
     leg = np.polynomial.legendre.legvander
@@ -158,7 +158,7 @@ def dropout_vs_torch(p=0.3, n=1_000_000, seed=0):
 # ---------------------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=1)
+@cached(maxsize=1)
 def _digits_arrays():
     from utils.data import load_digits_arrays
 
@@ -205,7 +205,7 @@ def digits_task(n_train=100, n_val=N_VAL, label_noise=LABEL_NOISE, seed=0, devic
     return _digits_task(n_train, n_val, label_noise, seed).to(device)
 
 
-@functools.lru_cache(maxsize=16)
+@cached(maxsize=16)
 def _digits_task(n_train, n_val, label_noise, seed):
     x, y = _digits_arrays()
     g = torch.Generator().manual_seed(seed)
@@ -358,7 +358,7 @@ def _fit(model, data, steps, lr, batch_size, l1, l2, augment, patience, optimize
     return hist
 
 
-@functools.lru_cache(maxsize=128)
+@cached(maxsize=128)
 def _trained(cfg_items, n_train, steps, seed, device):
     # Several sections reuse the same runs (the unregularised one above all): train each once.
     cfg = dict(cfg_items)
