@@ -3,6 +3,7 @@ torch.optim.SGD, adaptive methods against torch.optim, mini-batch variance, sche
 
 import itertools
 import math
+import re
 
 import numpy as np
 import pytest
@@ -138,6 +139,19 @@ def test_classify_run_states_what_happened(lr, kind):
         dist = np.linalg.norm(path, axis=1)
         n = int(text.split("in ")[1].split(" steps")[0])
         assert np.all(dist[n:] < o.CONVERGED_TOL) and dist[n - 1] >= o.CONVERGED_TOL
+
+
+def test_a_one_step_run_is_one_step_not_1_steps():
+    """Issue 32: the surface view said "converged in 1 steps" (GD with η = 1/λ on a round bowl lands in one step)."""
+    from utils.plotstyle import use_course_style
+
+    use_course_style()
+    path = o.run_optimizer_2d(kappa=1.0, lr=1.0, steps=60)
+    assert np.linalg.norm(path[1]) < o.CONVERGED_TOL <= np.linalg.norm(path[0])
+    assert o.classify_run(path, steps=60) == ("converged", "converged in 1 step")
+    titles = [o.plot_surface(**s)._surface_state["title"].get_text() for s in o.VIEW_SWEEPS["plot_surface"][:2]]
+    assert titles[1].endswith("converged in 1 step") and not any(re.search(r"\b1 steps", t) for t in titles)
+    assert o.classify_run(o.run_optimizer_2d(lr=1.9, steps=60), steps=60)[1].endswith(" steps")
 
 
 def test_surface_view_draws_divergence_clipped_and_never_nan():

@@ -352,9 +352,16 @@ def test_fit_uses_mini_batches_so_batch_norm_sees_different_batches():
 
 
 def test_trained_runs_are_cached_per_setting():
-    a, b = R.run_regulariser("none", n_train=20, steps=3), R.run_regulariser("none", n_train=20, steps=3)
-    assert a[0] is b[0]
-    assert R.run_regulariser("L2", n_train=20, steps=3)[0] is not a[0]
+    from utils.regularization import experiments
+
+    a = R.run_regulariser("none", n_train=20, steps=3)
+    hits = experiments._trained.cache_info().hits
+    b = R.run_regulariser("none", n_train=20, steps=3)
+    assert experiments._trained.cache_info().hits == hits + 1, "the same setting is trained once"
+    assert b[0] is not a[0] and all(torch.equal(p, q) for p, q in zip(a[0].parameters(), b[0].parameters())), \
+        "each call gets its own copy of the trained model (issue 32)"
+    l2 = R.run_regulariser("L2", n_train=20, steps=3)[0]
+    assert not all(torch.equal(p, q) for p, q in zip(l2.parameters(), a[0].parameters()))
 
 
 # ----- augmentation ---------------------------------------------------------------------------

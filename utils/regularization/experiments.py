@@ -391,7 +391,7 @@ def _names(names):
 
 
 def run_regulariser(name, n_train=100, steps=STEPS, seed=0, device=None):
-    """Train the lesson's MLP with one entry of REGULARISERS (cached: do not modify the result).
+    """Train the lesson's MLP with one entry of REGULARISERS (cached; each call returns a copy of its own).
 
     Returns (model, History with test_loss, test_acc and stopped).
     """
