@@ -468,3 +468,10 @@ BAD_INPUT_BASE = {
 BAD_INPUT_ALLOW = {
     ("surface_loss", "w"): "w may have any leading shape (..., 2): an extra dimension is a valid batch of points",
 }
+
+
+@pytest.mark.parametrize("schedules, error", [((), ValueError), (None, TypeError), (("constant", "nope"), ValueError)])
+def test_schedule_comparison_refuses_bad_schedules_by_name(schedules, error):
+    # issue 32: schedules=() failed with an AttributeError on None
+    with pytest.raises(error, match="schedules"):
+        o.schedule_comparison(schedules=schedules)

@@ -598,3 +598,11 @@ def test_label_checker_accepts_the_right_set_in_every_form(answer, capsys):
 def test_label_checker_names_the_mistake(answer, hint, capsys):
     assert not R.check_label_preserving(answer)
     assert hint in _verdict(capsys, False)
+
+
+@pytest.mark.parametrize("call, name", [(lambda: R.decay_sweep(lams=()), "lams"),
+                                        (lambda: R.capacity_curve(degrees=()), "degrees")])
+def test_an_empty_sweep_is_refused_by_name(call, name):
+    # issue 32: both failed with an IndexError deep inside NumPy
+    with pytest.raises(ValueError, match=f"{name} must hold 1 or more values, got 0"):
+        call()

@@ -193,6 +193,14 @@ def test_sections_reading_the_runs_refuse_an_empty_seed_list_by_name(section):
         getattr(R, section)(_tiny_runs(), depth=2, seeds=())
 
 
+@pytest.mark.parametrize("section", ["block_deletion", "loss_slice"])
+@pytest.mark.parametrize("kinds, error", [((), ValueError), ("plain", TypeError), (("plain", "dense"), ValueError)])
+def test_sections_reading_the_runs_refuse_bad_kinds_by_name(section, kinds, error):
+    # issue 32: kinds=() failed with an IndexError on kinds[0]
+    with pytest.raises(error, match="kinds"):
+        getattr(R, section)(_tiny_runs(), depth=2, seeds=(0,), kinds=kinds)
+
+
 def test_block_deletion_of_nothing_is_the_full_net_and_of_a_zero_block_changes_nothing():
     runs = _tiny_runs()
     out = R.block_deletion(runs, depth=2, seeds=(0,))
@@ -367,3 +375,10 @@ def test_check_needs_projection_catches_half_right_functions(capsys):
 def test_prediction_answers_come_from_the_helpers():
     assert R.GRADIENT_TOWARD_INPUT.resolved_answer() in R.GRADIENT_TOWARD_INPUT.options
     assert R.GRADIENT_TOWARD_INPUT.resolved_answer() == "much larger"
+
+
+@pytest.mark.parametrize("growths, error", [((), ValueError), (12, TypeError), (tuple(range(1, 20)), ValueError)])
+def test_dense_channels_refuses_an_empty_or_overlong_list_of_growth_rates(growths, error):
+    # issue 32: growths=() failed with an IndexError; more rates than colours were dropped silently
+    with pytest.raises(error, match="growths"):
+        R.plot_dense_channels(growths=growths)

@@ -87,7 +87,7 @@ def _polynomial_fit(degree, lam, seed):
 
 def capacity_curve(degrees=range(0, MAX_DEGREE + 1), lam=0.0, seed=0):
     """Training and validation MSE for each degree.  Returns (degrees (k,), train (k,), val (k,)) arrays."""
-    degrees = [V.integer("degrees", d, low=0, high=MAX_DEGREE) for d in degrees]
+    degrees = V.sequence("degrees", degrees, lambda n, d: V.integer(n, d, low=0, high=MAX_DEGREE))
     lam, seed = _lam("lam", lam), V.seed_value("seed", seed)
     rows = np.array([_polynomial_fit(d, lam, seed)[1:] for d in degrees])
     return np.array(degrees), rows[:, 0], rows[:, 1]
@@ -465,7 +465,7 @@ def decay_sweep(lams=DECAY_LAMS, seeds=SEEDS, n_train=100, steps=STEPS, device=N
     Returns a dict: "lams" (L,), "seeds", "none acc" and "none norm" (S,) for no decay, and for each of
     "Adam + L2" and "AdamW": {"test acc": (L, S), "weight norm": (L, S)}.
     """
-    lams = np.array([V.finite_number("lams", lam, low=0, low_open=True, high=100) for lam in lams])
+    lams = np.array(V.sequence("lams", lams, lambda n, lam: V.finite_number(n, lam, low=0, low_open=True, high=100)))
     seeds = _seeds(seeds)
     n_train, steps, _, device = _run_args(n_train, steps, 0, device)
 

@@ -374,6 +374,10 @@ def _check_runs(runs, depth, kinds, seeds):
     if not isinstance(runs, dict) or not runs:
         raise TypeError("runs must be the dict returned by degradation_runs")
     depth = validation.size("depth", depth, high=_MAX_DEPTH, low=2)
+    if not isinstance(kinds, (tuple, list)):
+        raise TypeError(f"kinds must be a tuple of names from {KINDS}, got {kinds!r}")
+    if not kinds:
+        raise ValueError(f"kinds must name at least one of {KINDS}, got an empty {type(kinds).__name__}")
     for kind in kinds:
         validation.one_of("kinds", kind, KINDS)
     seeds = validation.seeds("seeds", seeds)
