@@ -475,3 +475,15 @@ def test_schedule_comparison_refuses_bad_schedules_by_name(schedules, error):
     # issue 32: schedules=() failed with an AttributeError on None
     with pytest.raises(error, match="schedules"):
         o.schedule_comparison(schedules=schedules)
+
+
+@pytest.mark.parametrize("name, param", [("plot_convexity", "demo"), ("plot_saddle", "runs"),
+                                         ("plot_lr_threshold", "sweep"), ("plot_steps_vs_kappa", "res"),
+                                         ("plot_gradient_variance", "studies"), ("plot_lr_runs", "runs"),
+                                         ("plot_lr_range_test", "rt"), ("plot_momentum_sweep", "sweep"),
+                                         ("plot_schedule_comparison", "comp")])
+@pytest.mark.parametrize("bad", [{}, None, [1, 2], {"x": 1}])
+def test_plots_refuse_what_is_not_their_experiments_result_by_name(name, param, bad):
+    # issue 32: nine plots never checked their input (plot_saddle({}) -> KeyError 'gd')
+    with pytest.raises((TypeError, ValueError), match=param):
+        getattr(o, name)(bad)

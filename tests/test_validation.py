@@ -108,6 +108,14 @@ def test_sequence_checks_each_value_and_the_length():
         v.sequence("degrees", (1, 12), degree)
 
 
+def test_record_names_the_argument_the_maker_and_the_missing_keys():
+    assert v.record("runs", {"gd": 1, "noisy": 2}, ("gd",), "saddle_runs()") == {"gd": 1, "noisy": 2}
+    with pytest.raises(TypeError, match=r"runs must be the dict returned by saddle_runs\(\), got \[1\] \(list\)"):
+        v.record("runs", [1], ("gd",), "saddle_runs()")
+    with pytest.raises(ValueError, match=r"returned by saddle_runs\(\), but it has no 'gd', 'x'"):
+        v.record("runs", {"noisy": 2}, ("gd", "x"), "saddle_runs()")
+
+
 def test_seeds_takes_a_short_tuple_of_valid_seeds():
     assert v.seeds("seeds", [0, np.int64(1), 2]) == (0, 1, 2)
     with pytest.raises(TypeError, match=r"seeds must be a tuple of seeds"):
