@@ -557,3 +557,21 @@ BAD_INPUT_ALLOW = {
     ("LayerStats", "name"): "any module name is valid",
     ("LayerStats", "kind"): "any module type name is valid",
 }
+
+
+@pytest.mark.parametrize("bad", [None, (), "ReLU", (nn.ReLU, int), [nn.ReLU]])
+def test_monitor_refuses_layer_types_that_are_not_module_classes_by_name(bad):
+    # issue 32: layer_types=None failed inside isinstance() with a message that named nothing
+    with pytest.raises(TypeError, match="layer_types"):
+        dr.DeadUnitMonitor(dr.make_net(), layer_types=bad)
+
+
+def test_monitor_takes_one_module_class_as_well_as_a_tuple():
+    assert len(dr.DeadUnitMonitor(dr.make_net(), layer_types=nn.ReLU).layers) >= 1
+
+
+@pytest.mark.parametrize("bad, error", [(None, TypeError), (3, TypeError), ((), ValueError)])
+def test_train_copies_refuses_bad_seeds_by_name(bad, error):
+    # issue 32: seeds=None failed with "'NoneType' object is not iterable"
+    with pytest.raises(error, match="seeds"):
+        dr.train_copies([dr.make_net()], dr.make_task(), [0.5], seeds=bad, steps=3)

@@ -382,3 +382,10 @@ def test_dense_channels_refuses_an_empty_or_overlong_list_of_growth_rates(growth
     # issue 32: growths=() failed with an IndexError; more rates than colours were dropped silently
     with pytest.raises(error, match="growths"):
         R.plot_dense_channels(growths=growths)
+
+
+@pytest.mark.parametrize("bad, error", [(None, TypeError), (3, TypeError), ((), ValueError), ((0, 1), ValueError)])
+def test_train_stack_refuses_bad_seeds_by_name(bad, error):
+    # issue 32: seeds=None failed with "object of type 'NoneType' has no len()"
+    with pytest.raises(error, match="seeds"):
+        R.train_stack([R.make_deep_mlp(2, width=8, seed=0)], load_dataset("digits"), seeds=bad, steps=3)

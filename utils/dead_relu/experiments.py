@@ -238,7 +238,7 @@ def train_copies(nets, data, lrs, seeds, steps=STEPS, batch_size=BATCH_SIZE, wei
     if not isinstance(nets, (list, tuple)) or not all(isinstance(n, nn.Sequential) for n in nets):
         raise TypeError("nets must be a list of make_net nets")
     lrs = _positive_list("lrs", lrs, high=10**6, max_len=1000)
-    seeds = [_seed(v, "seeds") for v in seeds]
+    seeds = validation.sequence("seeds", seeds, lambda name, v: _seed(v, name))
     steps = validation.size("steps", steps, high=_MAX_STEPS)
     batch_size = validation.size("batch_size", batch_size, high=10**5)
     weight_decay = validation.finite_number("weight_decay", weight_decay, low=0, high=1)

@@ -135,9 +135,9 @@ def train_stack(nets, data, seeds, steps=STEPS, lr=LR, momentum=MOMENTUM, batch_
                isinstance(n.stem_bn, nn.BatchNorm1d)) for n in nets}
     if len(shapes) != 1 or not next(iter(shapes))[2:] == (True, True):
         raise ValueError("nets must share depth and width and be 'plain' or 'residual' with batchnorm=True")
+    seeds = validation.sequence("seeds", seeds, validation.seed_value)
     if len(seeds) != len(nets):
         raise ValueError(f"seeds must give one seed per net: {len(seeds)} seeds for {len(nets)} nets")
-    seeds = [validation.seed_value("seeds", s) for s in seeds]
     steps = validation.size("steps", steps, high=5000)
     lr = validation.finite_number("lr", lr, low=0, low_open=True, high=10)
     momentum = validation.finite_number("momentum", momentum, low=0, high=1, high_open=True)
