@@ -69,7 +69,8 @@ def sigmoid_summary(results):
     Returns {name: {"spread_max": largest 15-85th percentile width over the probes, "spread_median": its median,
     "drift": how far the median moved (max - min over the probes)}}.
     """
-    if not isinstance(results, dict) or not all(isinstance(r, dict) and "pct" in r for r in results.values()):
+    if (not isinstance(results, dict) or not results
+            or not all(isinstance(r, dict) and "pct" in r for r in results.values())):
         raise TypeError("results must be the dict returned by sigmoid_mlp_experiment")
     out = {}
     for name, r in results.items():
@@ -303,12 +304,19 @@ def smoothness_at_equal_loss(results, low=None, high=None):
     trajectories share), and returns {name: {"loss_range": median relative loss variation (max - min) / loss,
     "grad_lipschitz": median gradient change per unit step, "probes": how many probes}} plus "band": (low, high).
     """
-    if not isinstance(results, dict) or not all(isinstance(r, dict) and "probe_loss" in r for r in results.values()):
+    if (not isinstance(results, dict) or not results
+            or not all(isinstance(r, dict) and "probe_loss" in r for r in results.values())):
         raise TypeError("results must be the dict returned by smoothness_experiment")
     lows = [r["probe_loss"].min() for r in results.values()]
     highs = [r["probe_loss"].max() for r in results.values()]
     low = max(lows) if low is None else validation.finite_number("low", low, low=0)
     high = min(highs) if high is None else validation.finite_number("high", high, low=0)
+    if not low < high:
+        raise ValueError(f"low must be below high for a band of losses, got low = {low:g}, high = {high:g}")
+    empty = [name for name, r in results.items() if not ((r["probe_loss"] >= low) & (r["probe_loss"] <= high)).any()]
+    if empty:
+        raise ValueError(f"low = {low:g}, high = {high:g}: no probe of {', '.join(empty)} has a loss in that band "
+                         "(nothing to compare); widen it or train longer")
     out = {"band": (float(low), float(high))}
     for name, r in results.items():
         keep = (r["probe_loss"] >= low) & (r["probe_loss"] <= high)
