@@ -529,3 +529,15 @@ def test_the_notebook_asks_each_prediction_after_a_predict_cell():
         assert nb.cells[i - 1].cell_type == "markdown" and "**Predict.**" in nb.cells[i - 1].source
     names = {nb.cells[i].source.strip()[len("ask(conv."):-1] for i in asked}
     assert names == {"VGG_FC_SHARE", "STACK_RATIO", "SHIFT_LOSER", "TRANSFER_HELPS"}
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: C.conv2d_forward(torch.rand(1, 2, 5, 5), torch.rand(3, 2, 3, 3, dtype=torch.float64)), "weight"),
+    (lambda: C.conv2d_forward(_x((1, 2, 5, 5)), _x((3, 2, 3, 3)), bias=torch.zeros(3)), "bias"),
+    (lambda: C.conv1x1_as_matmul(_x((1, 2, 3, 3)), torch.rand(4, 2)), "weight"),
+    (lambda: C.batchnorm2d_forward(torch.rand(2, 3, 4, 4), torch.ones(3, dtype=torch.float64), torch.zeros(3)),
+     "gamma")])
+def test_mixed_dtypes_are_refused_by_name(call, name):
+    # issue 32: a float64 weight with a float32 x failed with "expected scalar type Float but found Double"
+    with pytest.raises(TypeError, match=f"{name} is torch.float(64|32) but x is torch.float(32|64): give both"):
+        call()
