@@ -880,8 +880,8 @@ BAD_INPUT_BASE = {
 }
 
 BAD_INPUT_ALLOW = {
-    ("format_table", "row_label"): "free text: any string is a valid heading",
-    ("format_table", "fmt"): "a format string: any text is valid (text without braces is printed as it is)",
+    ("format_table", "row_label", "unknown name"): "free text: any string is a valid heading",
+    ("format_table", "fmt", "unknown name"): "a format string: text without braces is printed as it is",
 }
 
 

@@ -551,11 +551,11 @@ BAD_INPUT_ALLOW = {
     ("compare_remedies", "<result>"): "a run that diverges is reported with dead = NaN and diverged = True",
     ("summarise_remedies", "<result>"): "the mean dead fraction of a variant whose every run diverged is NaN",
     ("prelu_slope_trace", "<result>"): "the slopes are recorded up to the step where the loss stops being finite",
-    ("plot_unit_activity", "title"): "any text is a valid title",
-    ("dead_mask", "pre"): "an extra dimension is valid: (N, C, ...) pre-activations of channels",
-    ("dead_unit_report", "x"): "x has whatever shape the model takes (an extra dimension can be valid)",
-    ("LayerStats", "name"): "any module name is valid",
-    ("LayerStats", "kind"): "any module type name is valid",
+    ("plot_unit_activity", "title", "unknown name"): "any text is a valid title",
+    ("dead_mask", "pre", "extra dimension"): "(N, C, ...) pre-activations of channels",
+    ("dead_unit_report", "x", "extra dimension"): "x has whatever shape the model takes",
+    ("LayerStats", "name", "unknown name"): "any module name is valid",
+    ("LayerStats", "kind", "unknown name"): "any module type name is valid",
 }
 
 

@@ -466,7 +466,7 @@ BAD_INPUT_BASE = {
 }
 
 BAD_INPUT_ALLOW = {
-    ("surface_loss", "w"): "w may have any leading shape (..., 2): an extra dimension is a valid batch of points",
+    ("surface_loss", "w", "extra dimension"): "w may have any leading shape (..., 2)",
 }
 
 

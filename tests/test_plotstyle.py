@@ -96,7 +96,8 @@ BAD_INPUT_BASE = {
 BAD_INPUT_ALLOW = {("power_of_ten_label", "value", label): "matplotlib calls it with every tick value: it answers ''"
                    for label in ("nan", "inf", "-inf")}
 BAD_INPUT_ALLOW.update({("hist_counts", "values", "NaN inside"): "documented: NaN and ±inf are dropped",
-                        ("hist_counts", "values", "extra dimension"): "documented: values of any shape"})
+                        ("hist_counts", "values", "extra dimension"): "documented: values of any shape",
+                        ("hist_counts", "values", "empty"): "documented: no values give zero counts"})
 
 
 @pytest.mark.parametrize("bad", ["0.1", None, True, [0.1]])

@@ -71,10 +71,10 @@ BAD_INPUT_BASE = {
     "check_label_preserving": lambda: {"answer": {"a", "c", "e"}},
 }
 BAD_INPUT_ALLOW = {
-    ("inverted_dropout", "x"): "dropout accepts a tensor of any shape, so an extra dimension is valid input",
-    ("soft_threshold", "z"): "elementwise: any shape is valid input",
-    ("proportional_shrink", "z"): "elementwise: any shape is valid input",
-    ("true_curve", "x"): "elementwise: any shape is valid input",
+    ("inverted_dropout", "x", "extra dimension"): "dropout takes a tensor of any shape",
+    ("soft_threshold", "z", "extra dimension"): "elementwise: any shape is valid input",
+    ("proportional_shrink", "z", "extra dimension"): "elementwise: any shape is valid input",
+    ("true_curve", "x", "extra dimension"): "elementwise: any shape is valid input",
 }
 
 
