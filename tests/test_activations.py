@@ -632,3 +632,5 @@ def test_activation_table_keeps_the_promise_of_its_size_bound():
     assert cpu < 5 and peak < 300e6, (cpu, peak)
     with pytest.raises(ValueError, match="n must be >= 1 and <= 1e\\+06, got 10000000: larger values"):
         A.activation_table(n=10**7)
+
+BAD_INPUT_ALLOW = {("sigmoid_gradient_bound", "n_layers", "0"): "0 layers: the bound is 0.25**0 = 1"}

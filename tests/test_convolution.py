@@ -541,3 +541,5 @@ def test_mixed_dtypes_are_refused_by_name(call, name):
     # issue 32: a float64 weight with a float32 x failed with "expected scalar type Float but found Double"
     with pytest.raises(TypeError, match=f"{name} is torch.float(64|32) but x is torch.float(32|64): give both"):
         call()
+
+BAD_INPUT_ALLOW = {("largest_reduction", "budget", "0"): "documented: a budget that affords no channel gives 0"}

@@ -575,3 +575,5 @@ def test_train_copies_refuses_bad_seeds_by_name(bad, error):
     # issue 32: seeds=None failed with "'NoneType' object is not iterable"
     with pytest.raises(error, match="seeds"):
         dr.train_copies([dr.make_net()], dr.make_task(), [0.5], seeds=bad, steps=3)
+
+BAD_INPUT_ALLOW[("train_copies", "warmup_steps", "0")] = "no warm-up: the plain SGD the warm-up remedy is compared with"

@@ -487,3 +487,7 @@ def test_plots_refuse_what_is_not_their_experiments_result_by_name(name, param, 
     # issue 32: nine plots never checked their input (plot_saddle({}) -> KeyError 'gd')
     with pytest.raises((TypeError, ValueError), match=param):
         getattr(o, name)(bad)
+
+BAD_INPUT_ALLOW.update({(f"{name}_step", "state", "empty"): "an empty state is the first step's (nothing accumulated)"
+                        for name in ("adagrad", "rmsprop", "adam")})
+BAD_INPUT_ALLOW[("gradient_variance_study", "trained_steps", "0")] = "0 steps: the gradient noise at initialisation"

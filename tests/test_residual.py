@@ -389,3 +389,7 @@ def test_train_stack_refuses_bad_seeds_by_name(bad, error):
     # issue 32: seeds=None failed with "object of type 'NoneType' has no len()"
     with pytest.raises(error, match="seeds"):
         R.train_stack([R.make_deep_mlp(2, width=8, seed=0)], load_dataset("digits"), seeds=bad, steps=3)
+
+BAD_INPUT_ALLOW = {("DeepMLP", "n_blocks", "0"): "no block: the stem and the head alone, the shallowest net",
+                   ("dense_channels", "n_layers", "0"): "0 layers: the block's input channels k0 alone",
+                   ("plot_dense_channels", "n_layers", "0"): "0 layers: the block's input channels k0 alone"}

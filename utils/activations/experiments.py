@@ -162,8 +162,8 @@ def activation_table(n=100_000, threshold=0.05, seed=0, names=NAMES):
 
 def format_table(rows):
     """The rows of `activation_table` as aligned text."""
-    if not isinstance(rows, (list, tuple)) or not all(isinstance(r, dict) for r in rows):
-        raise TypeError(f"rows must be the list returned by activation_table, got {type(rows).__name__}")
+    if not isinstance(rows, (list, tuple)) or not rows or not all(isinstance(r, dict) for r in rows):
+        raise TypeError(f"rows must be the list returned by activation_table, got {rows!r:.60}")
     head = f"{'activation':<14}{'mean out':>10}{'max |f′|':>10}{'saturated':>11}{'zeros':>8}"
     lines = [head, "-" * len(head)]
     for r in rows:
@@ -285,6 +285,8 @@ def gradient_verdicts(norms):
     """
     if not isinstance(norms, dict):
         raise TypeError(f"norms must be a dict {{name: array}}, got {type(norms).__name__}")
+    if not norms:
+        raise ValueError("norms must hold at least one activation's gradient norms, got an empty dict")
     out = {}
     for name, v in norms.items():
         v = np.asarray(v, dtype=float)

@@ -135,6 +135,11 @@ class WarmupSGD(torch.optim.SGD):
         lr = validation.finite_number("lr", lr, low=0, low_open=True)
         warmup_steps = validation.size("warmup_steps", warmup_steps, high=10**6)
         weight_decay = validation.finite_number("weight_decay", weight_decay, low=0, high=1)
+        if isinstance(params, torch.Tensor) or not hasattr(params, "__iter__"):
+            raise TypeError(f"params must be the parameters to train (e.g. net.parameters()), got {params!r:.60}")
+        params = list(params)
+        if not params:
+            raise ValueError("params must hold at least one parameter to train, got none")
         super().__init__(params, lr=lr, weight_decay=weight_decay)
         self.warmup_steps, self.t = int(warmup_steps), 0
         self.base_lrs = [group["lr"] for group in self.param_groups]

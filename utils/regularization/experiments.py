@@ -448,7 +448,7 @@ def more_data_runs(multiples=(1, 2, 4, 8), base=100, steps=STEPS, seeds=SEEDS, d
     Returns {n_train: list of Histories, one per seed}.
     """
     seeds, base = _seeds(seeds), V.size("base", base, high=500)
-    multiples = [V.size("multiples", m, high=8) for m in multiples]
+    multiples = V.sequence("multiples", multiples, lambda n, m: V.size(n, m, high=8))
     out = {}
     for m in multiples:
         n_train, steps, _, device = _run_args(base * m, steps, 0, device)

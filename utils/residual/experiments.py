@@ -217,8 +217,8 @@ def degradation_runs(depths=DEPTHS, seeds=SEEDS, steps=STEPS, device="cpu"):
     depth see the same mini-batches for the same seed and differ only in their blocks.
     Returns a dict (depth, kind, seed) -> Run.
     """
-    depths = tuple(validation.size("depths", d, high=_MAX_DEPTH, low=2) for d in depths)
-    if not depths or any(d % 2 for d in depths):
+    depths = validation.sequence("depths", depths, lambda n, d: validation.size(n, d, high=_MAX_DEPTH, low=2))
+    if any(d % 2 for d in depths):
         raise ValueError(f"depths must be a non-empty list of even numbers, got {depths}")
     seeds = validation.seeds("seeds", seeds)
     steps = validation.size("steps", steps, high=5000)
@@ -232,7 +232,7 @@ def initial_losses(depths=DEPTHS, seed=0, device="cpu"):
 
     Returns a dict (depth, kind) -> loss, with kind "plain" or "residual"; ln 10 ≈ 2.303 is chance on 10 classes.
     """
-    depths = tuple(validation.size("depths", d, high=_MAX_DEPTH, low=2) for d in depths)
+    depths = validation.sequence("depths", depths, lambda n, d: validation.size(n, d, high=_MAX_DEPTH, low=2))
     seed = validation.seed_value("seed", seed)
     device = validation.device_value("device", device)
     data = _task(device)
@@ -264,6 +264,8 @@ def degradation_table(runs):
 
 def mean_train_loss(runs, depth, kind):
     """Mean final training loss over the seeds of `runs` for one depth and kind."""
+    if not isinstance(runs, dict) or not runs:
+        raise TypeError("runs must be the dict returned by degradation_runs")
     depth = validation.size("depth", depth, high=_MAX_DEPTH, low=2)
     validation.one_of("kind", kind, KINDS)
     vals = [r.train_loss for (d, k, _), r in runs.items() if d == depth and k == kind]
