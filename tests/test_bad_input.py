@@ -23,7 +23,8 @@ is off and returning False (never True, never a crash from deep inside).
 A valid call must return finite numbers only (no silent NaN or inf).  `BAD_INPUT_ALLOW` in a module's test file lists
 what is exempt, each with the reason: (function, parameter) for a whole parameter, (function, parameter, label) for one
 bad value that is in fact valid there (e.g. batch_size=None meaning "the whole set"), (function, "<result>") for a
-result that may legitimately be infinite.
+result that may legitimately be infinite or NaN: a diverged run reported as NaN beside a `diverged` flag is a fine
+design, not a silent NaN.
 """
 
 import dataclasses
