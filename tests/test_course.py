@@ -1,3 +1,5 @@
+import sys
+import types
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +64,13 @@ def test_ipywidgets_7_with_the_version_3_front_end_is_caught_with_a_fix(monkeypa
     monkeypatch.setattr(course, "_distribution_version", lambda d: "3.0.15" if d == "jupyterlab_widgets" else "9.9")
     rows, _ = course.environment_report()
     assert not _row(rows, "widget front-end")[3]
-    assert _row(rows, "ipywidgets")[3]  # the kernel side alone is fine (Colab runs it)
+    assert not _row(rows, "ipywidgets")[3] and _row(rows, "ipywidgets")[2] == ">= 7.7.2"  # as requirements.txt says
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    assert _row(course.environment_report()[0], "ipywidgets")[3]  # Colab's own 7.7.1 works with Colab's front end
+    monkeypatch.delitem(sys.modules, "google.colab")
+    monkeypatch.setattr(course, "_distribution_version", lambda d: "1.1.11" if d == "jupyterlab_widgets" else "9.9")
+    assert _row(course.environment_report()[0], "ipywidgets")[3]  # 7.7.1 with its matching front end works too
+    monkeypatch.setattr(course, "_distribution_version", lambda d: "3.0.15" if d == "jupyterlab_widgets" else "9.9")
     assert not course.print_environment_report()
     out = capsys.readouterr().out
     assert "❌ widget front-end" in out and 'pip install -U "ipywidgets>=8"' in out
@@ -101,7 +109,10 @@ def test_an_old_version_is_caught_with_its_fix(monkeypatch, capsys):
     assert "❌ matplotlib" in out and 'pip install -U "matplotlib>=3.8"' in out
 
 
-BAD_INPUT_BASE = {"colab_url": lambda: dict(notebook="01_activation_functions.ipynb")}
+BAD_INPUT_BASE = {"colab_url": lambda: dict(notebook="01_activation_functions.ipynb"),
+                  "name_error_hint": lambda: dict(name="x")}
+BAD_INPUT_ALLOW = {("name_error_hint", "name", "unknown name"): "any name a NameError reports is a valid name to "
+                                                               "hint about"}
 
 
 @pytest.mark.parametrize("fn", [course.colab_url, course.binder_url])
@@ -144,3 +155,57 @@ def test_glossary_uses_the_corrected_and_the_d2l_terms():
 
 def test_the_seed_prediction_is_answered_by_running_it():
     assert course.SEED_REPEATS.resolved_answer() == "exactly the same"
+
+
+# --- wrong steps get a message that says what to do (issue 34) ------------------------------------------------------
+
+def _run_in_a_kernel(tmp_path, folder, cells):
+    """Run `cells` (sources) in a fresh kernel started in a copy of the course's notebooks/`folder`; errors allowed."""
+    import shutil
+
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    root = Path(__file__).resolve().parents[1]
+    shutil.copytree(root / "utils", tmp_path / "utils", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(root / "notebooks", tmp_path / "notebooks", ignore=shutil.ignore_patterns("*.ipynb", ".ipynb*"))
+    nb = new_notebook(cells=[new_code_cell(c) for c in cells],
+                      metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path / "notebooks" / folder)}}).execute()
+    return ["\n".join(o.get("traceback", [])) + o.get("evalue", "") for c in nb.cells for o in c.outputs
+            if o.output_type == "error"]
+
+
+@pytest.mark.parametrize("folder, words", [
+    ("", ("run the notebook's set-up cell first", "Run the cells above")),
+    ("zh", ("请先运行这个 notebook 的设置单元格", "请先运行这个单元格上面的所有单元格"))])
+def test_imports_before_the_set_up_cell_and_a_name_used_too_early_say_what_to_do(tmp_path, folder, words):
+    errors = _run_in_a_kernel(tmp_path, folder, [
+        "from utils.plotstyle import new_figure",    # the imports cell, run before the set-up cell
+        course.BOOTSTRAP_CELL,
+        "from utils.plotstyle import new_figure",    # now it works
+        "print(results_from_a_cell_above)",          # a cell run before the cell that defines the name
+        "print(1 / 0)",                              # other errors are left alone
+    ])
+    assert len(errors) == 3, errors
+    assert "ModuleNotFoundError" in errors[0] and words[0] in errors[0], errors[0]
+    assert "NameError" in errors[1] and "results_from_a_cell_above" in errors[1] and words[1] in errors[1], errors[1]
+    assert "ZeroDivisionError" in errors[2] and "Hint" not in errors[2] and "提示" not in errors[2]
+
+
+def test_the_signposts_do_not_fool_the_set_up_cell():
+    # The set-up cell looks for a *folder* named utils next to the notebook; the signposts are files (utils.py).
+    root = Path(__file__).resolve().parents[1]
+    for folder in (root / "notebooks", root / "notebooks" / "zh"):
+        assert (folder / "utils.py").is_file() and not (folder / "utils").exists()
+    assert 'os.path.isdir(os.path.join(p, "utils"))' in course.BOOTSTRAP_CELL
+
+
+def test_name_error_hint_rejects_bad_input():
+    assert "`x`" in course.name_error_hint("x") and "`x`" in course.name_error_hint("x", "zh")
+    with pytest.raises(ValueError, match="language"):
+        course.name_error_hint("x", "fr")
+    with pytest.raises(TypeError, match="name"):
+        course.name_error_hint(3)
+    assert course.install_wrong_step_hints() is False  # outside IPython: nothing to install

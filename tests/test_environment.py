@@ -179,8 +179,7 @@ def test_floors_agree_with_the_environment_check_and_the_readme():
         name = course.PIP_NAMES.get(module, module)
         req = RUNTIME[canonicalize_name(name)]
         floor = next(s.version for s in req.specifier if s.operator == ">=")
-        if name != "ipywidgets":  # the kernel side works from 7.7.1 (Colab); installs need 7.7.2 (see above)
-            assert floor == minimum, f"requirements.txt says {req}, utils.course.REQUIRED says >= {minimum}"
+        assert floor == minimum, f"requirements.txt says {req}, utils.course.REQUIRED says >= {minimum}"
         assert f"{name} {floor}" in README.lower(), f"README does not state {name}'s floor ({name} {floor})"
     requires = re.search(r'requires-python\s*=\s*"([^"]+)"', (ROOT / "pyproject.toml").read_text()).group(1)
     assert requires == f">={course.PYTHON_MINIMUM}", \

@@ -98,6 +98,7 @@ def test_a_redraw_sends_the_new_figure_as_one_png():
     assert image.data == figure_png(view.figure)
     s.value = -1.5
     assert view.handle.shown[1].data != image.data  # the picture changed with the setting
+    assert repr(image).startswith("Figure:") or image.description.startswith("Figure:")  # its alt text
 
 
 def test_content_overflow_is_zero_inside_and_measured_outside():
@@ -115,6 +116,7 @@ def _line(a=1.0):
 
 BAD_INPUT_BASE = {
     "figure_png": lambda: dict(fig=_line()),
+    "FigureImage": lambda: dict(fig=_line()),
     "content_overflow_px": lambda: dict(fig=_line()),
     "InteractiveView": lambda: dict(plot_fn=_line, controls={"a": widgets.FloatSlider(value=1.0)}),
     "interactive_view": lambda: dict(plot_fn=_line),

@@ -488,6 +488,22 @@ def test_plots_refuse_what_is_not_their_experiments_result_by_name(name, param, 
     with pytest.raises((TypeError, ValueError), match=param):
         getattr(o, name)(bad)
 
+
 BAD_INPUT_ALLOW.update({(f"{name}_step", "state", "empty"): "an empty state is the first step's (nothing accumulated)"
                         for name in ("adagrad", "rmsprop", "adam")})
 BAD_INPUT_ALLOW[("gradient_variance_study", "trained_steps", "0")] = "0 steps: the gradient noise at initialisation"
+
+
+def test_schedule_figure_names_no_winner_on_a_difference_below_the_seed_spread():
+    """Issue 30: the title named one winner on a 0.002 difference, smaller than the spread from seed to seed."""
+    from utils.optimization.figures import _level_with_best
+
+    close = {"constant": np.array([0.08, 0.13, 0.04]), "cosine": np.array([0.031, 0.036, 0.040]),
+             "one-cycle": np.array([0.033, 0.038, 0.040])}
+    assert _level_with_best(close) == ["cosine", "one-cycle"]
+    apart = {"cosine": np.array([0.031, 0.032, 0.033]), "one-cycle": np.array([0.041, 0.042, 0.043])}
+    assert _level_with_best(apart) == ["cosine"]
+    assert _level_with_best({"a": np.array([0.2]), "b": np.array([0.2001])}) == ["a"]   # one seed: no spread
+    fig = o.plot_schedule_comparison({"loss": close, "val_acc": close, "curves": {k: v for k, v in close.items()},
+                                      "step": np.arange(3)})
+    assert "cosine, one-cycle" in fig._suptitle.get_text()

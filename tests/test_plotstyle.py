@@ -3,6 +3,7 @@ import pytest
 
 from utils.plotstyle import (
     PALETTE,
+    describe_figure,
     draw_hist,
     hist_counts,
     light_log_axis,
@@ -80,11 +81,49 @@ def test_light_log_axis_labels_a_few_powers_of_ten_without_minor_ticks():
         light_log_axis(ax, axis="z")
 
 
+def test_a_figure_is_described_by_its_titles_and_axis_labels():
+    fig, ax = new_figure()
+    ax.set_title("Xavier keeps every layer's spread")
+    ax.set_xlabel("layer")
+    ax.set_ylabel("std of activations")
+    assert describe_figure(fig) == "Figure: Xavier keeps every layer's spread. Axes: x: layer; y: std of activations."
+    fig, (left, right) = new_figure(1, 2)
+    fig.suptitle("Two inits")
+    left.set_title("tanh")
+    right.set_xlabel("step")
+    assert describe_figure(fig) == 'Figure: Two inits. Panel 1: "tanh". Panel 2: untitled (x: step).'
+    assert describe_figure(new_figure()[0]) == "Figure: untitled."
+    fig, (left, right) = new_figure(1, 2)
+    left.set_title("a title broken\nby hand")
+    right.set_ylabel("loss")
+    assert describe_figure(fig) == ('Figure with 2 panels. Panel 1: "a title broken by hand". '
+                                    'Panel 2: untitled (y: loss).')
+    with pytest.raises(TypeError, match="matplotlib Figure"):
+        describe_figure("not a figure")
+
+
+def test_in_ipython_a_figure_text_is_its_description():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from utils.plotstyle import enable_figure_display
+
+    shell = InteractiveShell.instance()
+    try:
+        assert enable_figure_display()
+        fig, ax = new_figure()
+        ax.set_title("A finding")
+        data, _ = shell.display_formatter.format(fig)
+    finally:
+        InteractiveShell.clear_instance()  # the other tests run outside IPython
+    assert data["text/plain"] == "Figure: A finding." and "image/png" in data
+
+
 def _axes():
     return new_figure()[1]
 
 
 BAD_INPUT_BASE = {
+    "describe_figure": lambda: dict(fig=new_figure()[0]),
     "hist_counts": lambda: dict(values=np.arange(10.0)),
     "draw_hist": lambda: dict(ax=_axes(), counts=np.ones(3), edges=np.arange(4.0)),
     "update_hist": lambda: dict(artist=_axes().stairs(np.ones(3), np.arange(4.0)), counts=np.ones(3),

@@ -6,7 +6,9 @@
 Each notebook is executed top to bottom in a fresh kernel (a cell error stops the build), so every figure shows
 its default setting.  Interactive controls cannot work without a kernel: their output is replaced by a short
 note saying so.  The Colab set-up cell, which does nothing outside Colab, is left out.  Links between notebooks
-(`02_zero_centering.ipynb`) are pointed at the matching pages.  `index.html` lists the notebooks in order.
+(`02_zero_centering.ipynb`) are pointed at the matching pages.
+`index.html` lists the notebooks in order.  MathJax and require.js are copied to _static/ from tools/vendor/, so
+the pages render their formulas with no network; every figure has alt text (tools.assets).
 The Chinese twins (notebooks/zh/) become pages under zh/, and a page and its twin link to each other.
 """
 
@@ -72,8 +74,11 @@ def execute(nb, workdir, timeout=600):
     return nb
 
 
-def prepare_for_reading(nb):
-    """A copy of an executed notebook made for a static page: no set-up cell, widget notes, links to pages."""
+def prepare_for_reading(nb, page_suffix=".html"):
+    """A copy of an executed notebook made for a static page: no set-up cell, widget notes, links to pages.
+
+    page_suffix: what a link to another notebook points at (".slides.html" for the slides).
+    """
     from utils.course import BOOTSTRAP_CELL
 
     nb = copy.deepcopy(nb)
@@ -81,7 +86,7 @@ def prepare_for_reading(nb):
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = NOTEBOOK_LINK.sub(lambda m: f"]({m.group(1) if m.group(1) == '../' else ''}"
-                                                      f"{m.group(2)}.html{m.group(3) or ''})", cell.source)
+                                                      f"{m.group(2)}{page_suffix}{m.group(3) or ''})", cell.source)
         for out in cell.get("outputs", []):
             data = out.get("data", {})
             if WIDGET_MIME in data:  # a widget's own static fallback (e.g. a prediction) is kept; else the note
@@ -90,12 +95,13 @@ def prepare_for_reading(nb):
     return nb
 
 
-def to_html(nb):
-    """The notebook as a standalone HTML page (JupyterLab look, images embedded)."""
-    from nbconvert import HTMLExporter
+def to_html(nb, page=None, out_dir=None, language="en"):
+    """The notebook as an HTML page (JupyterLab look, images embedded, figures with alt text) to be written at
+    `page` under `out_dir`; its scripts (MathJax, require.js) come from out_dir/_static (tools.assets), not a CDN.
+    Without `page`, the page is taken to sit next to _static/."""
+    from tools import assets
 
-    body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
-    return body
+    return assets.export(nb, "html", page, out_dir, language)
 
 
 def index_page(entries):
@@ -145,6 +151,9 @@ def build_site(notebooks=None, out_dir=DEFAULT_OUT, run=True, timeout=600, log=p
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    from tools.assets import copy_assets
+
+    copy_assets(out_dir)  # the pages load MathJax from here: no network needed to read them
     written, entries = [], []
     for path in notebooks:
         start = time.perf_counter()
@@ -156,7 +165,7 @@ def build_site(notebooks=None, out_dir=DEFAULT_OUT, run=True, timeout=600, log=p
                 raise RuntimeError(f"{path.name} failed while executing; the site was not built:\n{exc}") from None
         page = out_dir / ("zh" if is_twin(path) else "") / f"{path.stem}.html"
         page.parent.mkdir(parents=True, exist_ok=True)
-        body = to_html(prepare_for_reading(nb))
+        body = to_html(prepare_for_reading(nb), page, out_dir, "zh" if is_twin(path) else "en")
         switch = language_switch(path)
         if switch:
             body = re.sub(r"(<body[^>]*>)", lambda m, link=switch: m.group(1) + link, body, count=1)

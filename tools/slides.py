@@ -19,6 +19,14 @@ Usage (the lead runs it on every notebook; it is idempotent):
 
     python -m tools.slides --check notebooks/*.ipynb   # exit 1 and list notebooks whose metadata is stale
     python -m tools.slides --write notebooks/*.ipynb   # stamp the metadata, rewriting only files that change
+
+Static slides for a projector, offline (what docs/teaching.md recommends):
+
+    python -m tools.slides --build notebooks/03_initialization.ipynb   # -> _build/slides/03_initialization.slides.html
+
+runs the notebook, shows each Predict box as its question with the answer folded (like the static site), and
+writes a reveal.js deck sized for a 1280x720 view (a taller slide scrolls) that loads reveal.js, MathJax,
+require.js and jQuery from _build/slides/_static/ (copied from tools/vendor/): it needs no network.
 """
 
 import argparse
@@ -104,6 +112,41 @@ def stamped_copy(nb):
     return nb
 
 
+def build_slides(notebooks, out_dir=None, run=True, timeout=600, log=print):
+    """Execute (unless run=False) and export each notebook as an offline reveal.js deck; returns the files written.
+
+    A Chinese twin (notebooks/zh/) goes to out_dir/zh/.  The source notebooks are not modified.
+    """
+    from tools import assets, site
+
+    out_dir = Path(out_dir) if out_dir is not None else site.ROOT / "_build" / "slides"
+    paths = [Path(p) for p in notebooks]
+    if not paths:
+        raise ValueError("no notebooks to build: pass .ipynb paths")
+    for path in paths:
+        if path.suffix != ".ipynb" or not path.is_file():
+            raise ValueError(f"expected an existing .ipynb file, got {str(path)!r}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    assets.copy_assets(out_dir)
+    written = []
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        stamp(nb)
+        if run:
+            try:
+                site.execute(nb, path.resolve().parent, timeout=timeout)
+            except Exception as exc:
+                raise RuntimeError(f"{path.name} failed while executing; no slides were written:\n{exc}") from None
+        deck = out_dir / ("zh" if site.is_twin(path) else "") / f"{path.stem}.slides.html"
+        deck.parent.mkdir(parents=True, exist_ok=True)
+        body = assets.export(site.prepare_for_reading(nb, page_suffix=".slides.html"), "slides", deck, out_dir,
+                             "zh" if site.is_twin(path) else "en")
+        deck.write_text(body, encoding="utf-8")
+        written.append(deck)
+        log(str(deck))
+    return written
+
+
 def _process(paths, write):
     stale = []
     for path in paths:
@@ -124,8 +167,22 @@ def main(argv=None):
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--check", action="store_true", help="report notebooks whose slide metadata is stale (exit 1)")
     mode.add_argument("--write", action="store_true", help="stamp the slide metadata into the notebooks")
+    mode.add_argument("--build", action="store_true", help="run the notebooks and write offline reveal.js decks")
     parser.add_argument("notebooks", nargs="+", help="notebook files (.ipynb)")
+    parser.add_argument("--out", default=None, help="with --build: output folder (default: _build/slides)")
+    parser.add_argument("--no-execute", dest="run", action="store_false",
+                        help="with --build: export the notebooks as stored, without running them")
     args = parser.parse_args(argv)
+    if args.build:
+        root = str(Path(__file__).resolve().parents[1])
+        if root not in sys.path:
+            sys.path.insert(0, root)
+        try:
+            build_slides(args.notebooks, args.out, run=args.run)
+        except (ValueError, RuntimeError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        return 0
     try:
         stale = _process(args.notebooks, write=args.write)
     except ValueError as exc:

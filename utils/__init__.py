@@ -7,9 +7,15 @@ dead_relu, regularization).  Notebooks import what they need, e.g.
 
     from utils import pick_device, seed_everything
     from utils import activations
+
+Imported in IPython, it also makes a NameError (a cell run before the cell that defines the name) end with a hint to
+run the cells above (utils.course.install_wrong_step_hints).
 """
 
+from utils.course import install_wrong_step_hints
 from utils.device import pick_device
 from utils.seeding import seed_everything
+
+install_wrong_step_hints()
 
 __all__ = ["pick_device", "seed_everything"]

@@ -65,7 +65,11 @@ if root not in sys.path:
 
 
 # The oldest versions the course is known to work with (README, "Which versions"); requirements.txt says the same.
-REQUIRED = {"torch": "2.6", "numpy": "1.24", "matplotlib": "3.8", "ipywidgets": "7.7.1", "sklearn": "1.2"}
+REQUIRED = {"torch": "2.6", "numpy": "1.24", "matplotlib": "3.8", "ipywidgets": "7.7.2", "sklearn": "1.2"}
+# ipywidgets 7.7.1 works with a front end that matches it (Colab's own, or jupyterlab_widgets 1.x); requirements.txt
+# asks for 7.7.2 only because pip pairs 7.7.1 with jupyterlab_widgets 3, which shows no controls.  So 7.7.1 passes the
+# report where its front end is known to match, and the report says ">= 7.7.2" like requirements.txt.
+MATCHED_FRONT_END_MINIMUM = {"ipywidgets": "7.7.1"}
 PYTHON_MINIMUM = "3.10"
 CPU_TORCH = "pip install torch --extra-index-url https://download.pytorch.org/whl/cpu"
 # The command that fixes each row of the report when it fails.
@@ -159,6 +163,7 @@ def environment_report():
     front end matching the kernel's ipywidgets, and the mathtext the figures use.
     """
     import platform
+    import sys
 
     from utils.device import pick_device
 
@@ -166,13 +171,17 @@ def environment_report():
     rows = [("python", py, f">= {PYTHON_MINIMUM}", _version_tuple(py) >= _version_tuple(PYTHON_MINIMUM),
              FIXES["python"])]
     versions = {}
+    frontend = _distribution_version("jupyterlab_widgets")
     for name, minimum in REQUIRED.items():
         version = versions[name] = _installed_version(name)
         ok = version is not None and _version_tuple(version) >= _version_tuple(minimum)
+        if name in MATCHED_FRONT_END_MINIMUM and version is not None and not ok:
+            matched = "google.colab" in sys.modules or (frontend is not None
+                                                        and _widget_frontend_ok(version, frontend)[0])
+            ok = matched and _version_tuple(version) >= _version_tuple(MATCHED_FRONT_END_MINIMUM[name])
         rows.append((PIP_NAMES.get(name, name), version or "missing", f">= {minimum}", ok, FIXES[name]))
     checks = [("torch ↔ numpy", _torch_numpy_ok()), ("mathtext", _mathtext_ok()),
-              ("widget front-end", _widget_frontend_ok(versions["ipywidgets"],
-                                                       _distribution_version("jupyterlab_widgets")))]
+              ("widget front-end", _widget_frontend_ok(versions["ipywidgets"], frontend))]
     for name, (ok, detail) in checks:
         rows.append((name, detail, "", ok, FIXES[name]))
     return rows, pick_device(verbose=False)
@@ -220,8 +229,61 @@ VIEW_SWEEPS = {"plot_widget_check": [{"frequency": f, "damping": d}
                                      for f in (0.2, 1.0, 3.0) for d in (0.0, 0.5, 1.0)]}
 
 
+# What a learner reads under a NameError: usually a cell run before the cell above that defines the name.
+NAME_ERROR_HINT = {
+    "en": ("Hint: if `{name}` is defined in a cell above, that cell has not run in this kernel (or ran before a "
+           "restart). Run the cells above this one first (JupyterLab: Run > Run All Above Selected Cell; Colab: "
+           "Runtime > Run before), then this cell again."),
+    "zh": ("提示：如果 `{name}` 是在上面的某个单元格里定义的，说明那个单元格还没有在当前内核中运行过"
+           "（或者是在重启内核之前运行的）。请先运行这个单元格上面的所有单元格"
+           "（JupyterLab：Run > Run All Above Selected Cell；Colab：代码执行程序 > 运行前面的单元格），"
+           "再运行这个单元格。"),
+}
+
+
+def name_error_hint(name, language="en"):
+    """The hint shown under a NameError for `name`, in "en" or "zh"."""
+    from utils import validation as check
+
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be a non-empty string, got {name!r}")
+    language = check.one_of("language", language, sorted(NAME_ERROR_HINT))
+    return NAME_ERROR_HINT[language].format(name=name)
+
+
+def install_wrong_step_hints(shell=None):
+    """In IPython, add to every NameError's traceback a hint to run the cells above (in Chinese in notebooks/zh/).
+
+    Called when `utils` is imported, so every notebook gets it from its imports cell; returns False outside IPython.
+    """
+    import os
+    import re
+
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return False
+        shell = get_ipython()
+    if shell is None or not hasattr(shell, "set_custom_exc"):
+        return False
+
+    def with_hint(shell, etype, value, tb, tb_offset=None):
+        stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+        found = re.search(r"name '([^']+)' is not defined", str(value))
+        if found:
+            language = "zh" if os.path.basename(os.getcwd()) == "zh" else "en"
+            stb = [*stb, name_error_hint(found.group(1), language)]
+        shell._showtraceback(etype, value, stb)  # IPython leaves the showing to a custom handler
+        return stb
+
+    shell.set_custom_exc((NameError,), with_hint)
+    return True
+
+
 __all__ = ["COURSE_REPO", "COURSE_BRANCH", "NOTEBOOKS", "BOOTSTRAP_CELL", "REQUIRED", "PYTHON_MINIMUM", "FIXES",
-           "colab_url", "binder_url", "environment_report", "print_environment_report", "plot_widget_check"]
+           "MATCHED_FRONT_END_MINIMUM", "NAME_ERROR_HINT", "colab_url", "binder_url", "environment_report",
+           "print_environment_report", "plot_widget_check", "name_error_hint", "install_wrong_step_hints"]
 
 
 def _same_seed_verdict():

@@ -27,6 +27,19 @@ from utils import validation as check
 PNG_OPTIONS = {"bbox_inches": None}
 
 
+class FigureImage(Image):
+    """A view's figure as shown: the PNG, and `describe_figure(fig)` as its text/plain (the alt text of exports)."""
+
+    def __init__(self, fig):
+        from utils.plotstyle import describe_figure
+
+        super().__init__(data=figure_png(fig), format="png")
+        self.description = describe_figure(fig)
+
+    def _repr_pretty_(self, printer, cycle):
+        printer.text(self.description)
+
+
 def figure_png(fig):
     """The PNG bytes of `fig` as an interactive view shows them: exactly one draw, no tight crop.
 
@@ -110,7 +123,7 @@ class InteractiveView:
         if self._status is not None:
             self._status.value = ""
         if self.handle is not None:
-            self.handle.update(Image(data=figure_png(self.figure), format="png"))
+            self.handle.update(FigureImage(self.figure))
         self.last_redraw_s = time.perf_counter() - start
         return self.figure
 
@@ -128,7 +141,7 @@ class InteractiveView:
                                          layout=widgets.Layout(flex_flow="row wrap")), self._status])
         display(box)
         self.redraw()
-        self.handle = display(Image(data=figure_png(self.figure), format="png"), display_id=True)
+        self.handle = display(FigureImage(self.figure), display_id=True)
         for w in self.controls.values():
             w.observe(self.redraw, names="value")
         return self
@@ -208,5 +221,6 @@ def dropdown(options, value, description):
                             style={"description_width": "initial"})
 
 
-__all__ = ["PNG_OPTIONS", "figure_png", "content_overflow_px", "InteractiveView", "interactive_view", "slider",
+__all__ = ["PNG_OPTIONS", "FigureImage", "figure_png",
+           "content_overflow_px", "InteractiveView", "interactive_view", "slider",
            "int_slider", "log_slider", "dropdown"]

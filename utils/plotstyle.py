@@ -47,8 +47,43 @@ def use_course_style():
     enable_figure_display()
 
 
+def describe_figure(fig):
+    """A figure in words, for its alt text: its title, then each panel's title and axis labels.
+
+    e.g. 'Figure: Xavier keeps every layer's spread. Panel 1: "tanh" (x: layer; y: std of activations). Panel 2: ...'
+    The static site and the slides put it in the image's alt attribute (it is the figure's text/plain).
+    """
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    def one_line(text):  # titles often break lines by hand; alt text is read as one line
+        return " ".join(text.split())
+
+    suptitle = one_line(fig._suptitle.get_text()) if fig._suptitle is not None else ""
+    panels = []  # (title, axis labels) of each visible panel that has either
+    for ax in fig.axes:
+        title = " ".join(one_line(ax.get_title(loc)) for loc in ("left", "center", "right")
+                         if ax.get_title(loc).strip())
+        labels = "; ".join(f"{axis}: {one_line(label)}" for axis, label in (("x", ax.get_xlabel()),
+                                                                           ("y", ax.get_ylabel())) if label.strip())
+        if ax.get_visible() and (title or labels):
+            panels.append((title, labels))
+    if len(panels) == 1:
+        title, labels = panels[0]
+        text = f"Figure: {' - '.join(t for t in (suptitle, title) if t) or 'untitled'}."
+        return text + (f" Axes: {labels}." if labels else "")
+    if not panels:
+        return f"Figure: {suptitle or 'untitled'}."
+    text = f"Figure: {suptitle}." if suptitle else f"Figure with {len(panels)} panels."
+    for i, (title, labels) in enumerate(panels, 1):
+        text += f" Panel {i}: " + (f'"{title}"' if title else "untitled") + (f" ({labels})" if labels else "") + "."
+    return text
+
+
 def enable_figure_display():
-    """Make IPython render matplotlib Figures as inline PNGs (no-op outside IPython)."""
+    """Make IPython render matplotlib Figures as inline PNGs, described in words (no-op outside IPython).
+
+    The figure's text/plain becomes `describe_figure(fig)`: the alt text of the static site and slides.
+    """
     try:
         from IPython import get_ipython
         from IPython.core.pylabtools import select_figure_formats
@@ -58,6 +93,8 @@ def enable_figure_display():
     if shell is None:
         return False
     select_figure_formats(shell, {"png"})
+    shell.display_formatter.formatters["text/plain"].for_type(
+        Figure, lambda fig, printer, cycle: printer.text(describe_figure(fig)))
     return True
 
 
@@ -165,5 +202,6 @@ def light_log_axis(ax, axis="y", numticks=6):
 
 
 __all__ = ["PALETTE", "BLUE", "ORANGE", "GREEN", "VERMILION", "PURPLE", "SKY", "YELLOW", "BLACK", "COURSE_RC",
-           "MAX_WIDTH_IN", "use_course_style", "enable_figure_display", "new_figure", "hist_counts", "draw_hist",
+           "MAX_WIDTH_IN", "use_course_style", "describe_figure",
+           "enable_figure_display", "new_figure", "hist_counts", "draw_hist",
            "update_hist", "power_of_ten_label", "light_log_axis"]

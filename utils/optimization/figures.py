@@ -319,6 +319,20 @@ def plot_schedule_comparison(comp):
     a2.set_xticks(range(len(names)), labels=names, rotation=35, ha="right", fontsize=10)
     a2.set(yscale="log", ylabel="final training loss")
     light_log_axis(a2, "y")
-    best = min(names, key=lambda n: np.mean(comp["loss"][n]))
-    fig.suptitle(f"Same steps, same peak rate: {best} ends lowest on average", fontsize=13)
+    level = _level_with_best(comp["loss"])         # no winner named on a difference smaller than the seeds' spread
+    if len(level) == 1:
+        title = f"Same steps, same peak rate: {level[0]} ends lowest on average"
+    else:
+        title = f"Lowest on average, level within the seeds' spread: {', '.join(level)}"
+    fig.suptitle(title, fontsize=13)
     return fig
+
+
+def _level_with_best(loss):
+    """The schedules level with the lowest mean final loss: the best, and every schedule whose mean lies above the
+    best's by less than the best's own spread from seed to seed (its standard deviation).  loss: {schedule: (n_seeds,)
+    final losses}.  A difference smaller than that spread names no winner; with one seed only the best is named."""
+    means = {name: float(np.mean(vals)) for name, vals in loss.items()}
+    best = min(means, key=means.get)
+    spread = float(np.std(loss[best], ddof=1)) if len(loss[best]) > 1 else 0.0
+    return [name for name in loss if name == best or means[name] - means[best] < spread]
