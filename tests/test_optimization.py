@@ -450,6 +450,7 @@ BAD_INPUT_BASE = {
     "rmsprop_step": lambda: {"w": torch.ones(3), "g": torch.full((3,), 0.5), "state": {}},
     "adam_step": lambda: {"w": torch.ones(3), "g": torch.full((3,), 0.5), "state": {}},
     "plot_convexity": lambda: {"demo": o.convexity_demo()},
+    "optimizer_comparison": lambda: {"steps": 10, "seeds": (0,)},    # the defaults train 30 nets: over the time limit
     "plot_saddle": lambda: {"runs": o.saddle_runs(steps=20)},
     "plot_lr_threshold": lambda: {"sweep": o.lr_threshold_sweep(steps=50)},
     "plot_steps_vs_kappa": lambda: {"res": o.steps_vs_kappa((1, 10, 100))},
