@@ -7,6 +7,7 @@ import nbformat
 import pytest
 from conftest import ALL_NOTEBOOKS, NOTEBOOK_TIMES, notebook_id, notebook_ref
 from nbclient import NotebookClient
+from test_prediction_order import answer_spoilers
 
 from benchmarks.execute import problems  # the benchmark judges an executed notebook the same way
 
@@ -39,3 +40,5 @@ def test_notebook_runs_clean(path):
     NOTEBOOK_TIMES[notebook_ref(path)] = elapsed
     print(f"\n{notebook_ref(path)}: executed in {elapsed:.1f} s")
     assert not problems(nb), "\n".join(problems(nb))
+    # Predict, then reveal: no answer that ask(...) computed is written or printed above its question.
+    assert not answer_spoilers(nb), "\n".join(answer_spoilers(nb))

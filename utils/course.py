@@ -12,7 +12,7 @@ NOTEBOOKS = {
     "05_dead_relu.ipynb": "How ReLU units die, and what prevents or revives them",
     "06_regularization.ipynb": "How to recognise overfitting and which regulariser to reach for",
     "07_convolutional_networks.ipynb": "What a conv layer computes and costs, and why the classic CNNs changed",
-    "08_residual_networks.ipynb": "Why very deep networks need shortcuts: residual and dense connections, trained",
+    "08_residual_networks.ipynb": "Does a deeper plain network train better? Residual and dense connections, trained",
     "09_optimization.ipynb": "Gradient descent, mini-batches, momentum and schedules, seen on surfaces you can move",
 }
 

@@ -171,7 +171,7 @@ def compare_cnn_mlp(seed=0, steps=300):
     batches of 64, the same seed), and test both on the fixed test set and on it shifted by one pixel.
 
     The nets are far too small for a GPU to help (each step would wait on kernel launches), so they run on one CPU
-    thread everywhere, which also gives the same numbers on every machine.
+    thread everywhere: on one machine every run gives the same numbers (another CPU may change the last digits).
     Returns {"CNN": {...}, "MLP": {...}}, each with params, accuracy, shifted_accuracy (mean over the four one-pixel
     shifts) and the trained model (a copy).
     """

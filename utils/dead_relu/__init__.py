@@ -23,7 +23,7 @@ The public names, by section of notebooks/05_dead_relu.ipynb (file in brackets):
    - `dead_at_birth`, `born_dead_probability` (experiments.py)
    - `plot_dead_at_birth`, `plot_born_dead` (figures.py)
    - the prediction `BORN_DEAD_NARROW` and its grid `BORN_DEAD_DEPTHS`, `BORN_DEAD_WIDTHS` (exercises.py)
-5. Remedies, compared on one task over five seeds
+5. Remedies, compared on one task over ten seeds
    - `prelu_forward`, `prelu_backward` (maths.py)
    - `WarmupSGD`, `train_copies`: the batched trainer the comparison uses (experiments.py)
    - `REMEDIES`, `REMEDY_LR`, `REMEDY_SEEDS`, `compare_remedies`, `summarise_remedies`, `format_table`,

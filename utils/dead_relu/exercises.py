@@ -139,8 +139,8 @@ LAYER2_DEAD_AT_LARGE_LR = Prediction(
              "the units of its SECOND hidden layer end up dead?",
     options=("under 10 %", "10 % to 50 %", "over 50 %"),
     answer=lambda: _share_bucket(float(lr_sweep(0)["dead"][-1, lr_index(LARGE_LR), 1])),
-    why="Large steps push whole units to the silent side. The second layer loses more than the first: its inputs are "
-        "the first layer's outputs, which move during training, and many of them are zero.",
+    why="Large steps push whole units to the silent side. In most seeds the second layer loses more than the first: "
+        "its inputs are the first layer's outputs, which move during training, and many of them are zero.",
 )
 
 BORN_DEAD_DEPTHS, BORN_DEAD_WIDTHS = tuple(range(1, 31)), (2, 3, 4, 6, 8)

@@ -220,10 +220,11 @@ def plot_remedies(runs, baseline="ReLU (baseline)"):
     y_of = {r["name"]: i for i, r in enumerate(rows)}
     base = next(r for r in rows if r["name"] == baseline)["dead_mean"]
     ax.axvline(base, color="0.5", ls="--", lw=1.2, label="baseline mean")
-    for j, (seed, colour) in enumerate(zip(seeds, PALETTE)):
+    for j, seed in enumerate(seeds):
         ok = [r for r in runs if r["seed"] == seed and not r["diverged"]]
-        ax.plot([r["dead"] for r in ok], [y_of[r["name"]] + 0.12 * (j - (len(seeds) - 1) / 2) for r in ok], "o",
-                ms=7, color=colour, label=f"seed {seed}")
+        offset = 0.6 * (j / max(len(seeds) - 1, 1) - 0.5)
+        ax.plot([r["dead"] for r in ok], [y_of[r["name"]] + offset for r in ok], "o", ms=5, color=BLUE, alpha=0.75,
+                label="one seed" if j == 0 else None)
     for r in rows:
         y = y_of[r["name"]]
         ax.plot([r["dead_at_birth"]], [y], "D", ms=8, mfc="none", mec="0.35", mew=1.5,
@@ -237,9 +238,10 @@ def plot_remedies(runs, baseline="ReLU (baseline)"):
     ax.invert_yaxis()
     ax.set_xlim(-0.02, 1.0)
     ax.set_xlabel("fraction of hidden units dead after training")
-    winners = [r["name"] for r in rows if r["name"] != baseline and r["n_runs"] - r["n_diverged"] > 0
-               and r["fewer_dead_than_baseline"] == r["n_runs"]]
-    ax.set_title(f"Fewer dead units than the baseline in all {len(seeds)} seeds:\n"
+    winners = [r["name"] for r in rows if r["name"] != baseline and r["n_diverged"] == 0
+               and r["fewer_dead_than_baseline"] == r["n_compared"] > 0]
+    ax.set_title(f"Trains in all {len(seeds)} seeds and has fewer dead units than the baseline in each seed it "
+                 f"trained in:\n"
                  + (" and ".join(winners) if winners else "no variant"))
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=10)
     return fig

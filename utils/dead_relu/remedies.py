@@ -58,7 +58,7 @@ def _sgd_excluding_prelu_slopes(net, lr, weight_decay, warmup_steps=1, decay_slo
     return WarmupSGD(groups, lr=lr, warmup_steps=max(warmup_steps, 1)), slopes
 
 
-REMEDY_SEEDS = (0, 1, 2, 3, 4)
+REMEDY_SEEDS = tuple(range(10))
 
 
 def compare_remedies(lr=REMEDY_LR, weight_decay=1e-3, steps=STEPS, seeds=REMEDY_SEEDS, data_seed=0, device=None):
@@ -118,7 +118,8 @@ def summarise_remedies(runs, baseline="ReLU (baseline)"):
 
     Each row: name, n_runs, n_diverged, dead_at_birth (mean over seeds), dead_mean, dead_sd (over the
     runs that did not diverge; NaN if none), fewer_dead_than_baseline (in how many seeds the variant
-    ended with fewer dead units than the baseline from the same seed), train_loss (mean), val_acc_mean,
+    ended with fewer dead units than the baseline from the same seed), n_compared (in how many seeds both the
+    variant and the baseline trained, so that they could be compared), train_loss (mean), val_acc_mean,
     val_acc_sd (runs that did not diverge).
     """
     if not isinstance(runs, list) or not runs or not all(isinstance(r, dict) and "dead" in r for r in runs):
@@ -127,6 +128,7 @@ def summarise_remedies(runs, baseline="ReLU (baseline)"):
     if baseline not in names:
         raise ValueError(f"baseline {baseline!r} is not among the variants {names}")
     base = {r["seed"]: r["dead"] for r in runs if r["name"] == baseline}
+    base_trained = {r["seed"]: not r["diverged"] for r in runs if r["name"] == baseline}
     rows = []
     for name in names:
         mine = [r for r in runs if r["name"] == name]
@@ -138,6 +140,7 @@ def summarise_remedies(runs, baseline="ReLU (baseline)"):
                      "dead_at_birth": stat("dead_at_birth", np.mean, mine),
                      "dead_mean": stat("dead", np.mean), "dead_sd": stat("dead", np.std),
                      "fewer_dead_than_baseline": sum(r["dead"] < base[r["seed"]] for r in ok),
+                     "n_compared": sum(base_trained[r["seed"]] for r in ok),
                      "train_loss": stat("train_loss", np.mean),
                      "val_acc_mean": stat("val_acc", np.mean), "val_acc_sd": stat("val_acc", np.std)})
     return rows
@@ -174,7 +177,7 @@ def format_table(rows, rows_low=None, low_lr=None):
             continue
         dead = f"{r['dead_mean']:.0%} ± {100 * r['dead_sd']:.0f}"
         acc = f"{r['val_acc_mean']:.0%} ± {100 * r['val_acc_sd']:.0f}"
-        fewer = f"{r['fewer_dead_than_baseline']}/{r['n_runs']}"
+        fewer = f"{r['fewer_dead_than_baseline']}/{r['n_compared']}"
         lines.append(f"{r['name']:<25}{runs:>9}{r['dead_at_birth']:>15.0%}{dead:>14}{fewer:>12}"
                      f"{r['train_loss']:>12.3f}{acc:>13}{tail}")
     return "\n".join(lines)
