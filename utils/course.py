@@ -17,14 +17,26 @@ NOTEBOOKS = {
 }
 
 
+def _notebook_name(notebook):
+    if not isinstance(notebook, str):
+        raise TypeError(f"notebook must be a notebook's file name such as '01_activation_functions.ipynb', "
+                        f"got {notebook!r:.60} ({type(notebook).__name__})")
+    if not notebook.endswith(".ipynb") or notebook.startswith("/") or ".." in notebook or notebook != notebook.strip():
+        raise ValueError(f"notebook must be a file name below notebooks/ ending in .ipynb, such as "
+                         f"'01_activation_functions.ipynb' or 'zh/01_activation_functions.ipynb', got {notebook!r:.60}")
+    return notebook
+
+
 def colab_url(notebook):
     """The "Open in Colab" address of a notebook file name (e.g. '01_activation_functions.ipynb')."""
+    notebook = _notebook_name(notebook)
     slug = COURSE_REPO.removeprefix("https://github.com/")
     return f"https://colab.research.google.com/github/{slug}/blob/{COURSE_BRANCH}/notebooks/{notebook}"
 
 
 def binder_url(notebook="00_start_here.ipynb"):
     """The Binder address that opens JupyterLab on a notebook."""
+    notebook = _notebook_name(notebook)
     slug = COURSE_REPO.removeprefix("https://github.com/")
     return f"https://mybinder.org/v2/gh/{slug}/{COURSE_BRANCH}?urlpath=lab/tree/notebooks/{notebook}"
 

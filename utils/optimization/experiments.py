@@ -547,7 +547,7 @@ def schedule_comparison(schedules=COMPARED, steps=300, lr=SCHEDULE_LR, seeds=SEE
     (n_eval,) training loss of the first seed}, "step": (n_eval,)}."""
     if isinstance(schedules, str):
         schedules = (schedules,)
-    schedules = tuple(v.one_of("schedules", s, SCHEDULES) for s in schedules)
+    schedules = v.sequence("schedules", schedules, lambda n, s: v.one_of(n, s, SCHEDULES))
     steps, lr, seeds = v.size("steps", steps, low=10, high=5000), _lr(lr, high=10), _seeds(seeds)
     cached = _schedule_comparison(schedules, steps, lr, seeds)          # a copy: callers may change what they get
     return {k: ({n: a.copy() for n, a in val.items()} if isinstance(val, dict) else val.copy())
