@@ -25,8 +25,8 @@ RESULTS_SCHEMA = 1
 
 # Shared plumbing of utils/; every other utils/<name>.py is a topic module (one per notebook).
 # A shared module that defines VIEW_SWEEPS is measured like a topic module (see `available_topics`).
-SHARED_MODULES = ("course", "data", "device", "exercises", "glossary", "interactive", "plotstyle", "predictions",
-                  "seeding", "training", "validation")
+SHARED_MODULES = ("caching", "course", "data", "device", "exercises", "glossary", "interactive", "plotstyle",
+                  "predictions", "seeding", "training", "validation", "zh")
 
 # The course's budget on a 2-core CPU machine (issue 10).  Redraw: median within the target for the
 # figure's kind, and p95 within redraw_p95_ratio x median (or within the median target itself, so that

@@ -615,3 +615,22 @@ def test_figures_fit_the_notebook_column_at_100_dpi():
                                                                                    lr=0.01))]
     for fig in figs:
         assert fig.get_size_inches()[0] * 100 <= 960, fig.get_size_inches()
+
+
+def test_activation_table_keeps_the_promise_of_its_size_bound():
+    """Issue 32: n = 10**7 was inside the bound but took 12 s of CPU and ~1 GB. At the bound now: a few seconds of
+    CPU (measured 0.6 s on the course's 2-core machine) and well under the 1.5 GB a kernel may use."""
+    import time
+    import tracemalloc
+
+    tracemalloc.start()
+    start = time.process_time()
+    A.activation_table(n=1_000_000)
+    cpu = time.process_time() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert cpu < 5 and peak < 300e6, (cpu, peak)
+    with pytest.raises(ValueError, match="n must be >= 1 and <= 1e\\+06, got 10000000: larger values"):
+        A.activation_table(n=10**7)
+
+BAD_INPUT_ALLOW = {("sigmoid_gradient_bound", "n_layers", "0"): "0 layers: the bound is 0.25**0 = 1"}

@@ -7,11 +7,15 @@ arguments).  It then makes each parameter bad in turn and expects a `TypeError` 
 parameter, within a time limit:
 
 - a number: NaN, +inf, -inf, a string, None (unless None is its default); a whole number also 2.5 and 10**9 (too
-  large: sizes are bounded);
+  large: sizes are bounded); a size or a learning rate (by its name: `SIZE`, `RATE`) also 0 and -1; a probability
+  or fraction (`PROBABILITY`) also -0.1 and 1.5;
 - a name (string): an unknown name and a number;
 - True/False: a string;
 - a seed: -1, 2.5 and None; a device: 'tpu' and 3;
-- an array or tensor: one with a NaN in it, one with an extra dimension, and None.
+- an array or tensor: one with a NaN in it, one with an extra dimension, an empty one, and None;
+- a tuple or list: an empty one, None, and, for one of numbers or names, one with a bad last element (NaN, an unknown
+  name) and, for numbers, a string;
+- a dict: an empty one and None.
 
 An exercise checker (`check_…`) may instead answer a bad value the way it answers any wrong answer: by printing what
 is off and returning False (never True, never a crash from deep inside).
@@ -19,13 +23,15 @@ is off and returning False (never True, never a crash from deep inside).
 A valid call must return finite numbers only (no silent NaN or inf).  `BAD_INPUT_ALLOW` in a module's test file lists
 what is exempt, each with the reason: (function, parameter) for a whole parameter, (function, parameter, label) for one
 bad value that is in fact valid there (e.g. batch_size=None meaning "the whole set"), (function, "<result>") for a
-result that may legitimately be infinite.
+result that may legitimately be infinite or NaN: a diverged run reported as NaN beside a `diverged` flag is a fine
+design, not a silent NaN.
 """
 
 import dataclasses
 import importlib
 import inspect
 import math
+import re
 import signal
 from pathlib import Path
 
@@ -81,6 +87,36 @@ def _call(fn, kwargs):
         signal.signal(signal.SIGALRM, old)
 
 
+# Counts of things (layers, units, samples, steps, sizes) and learning rates: 0 and -1 are bad too.  Probabilities
+# (and fractions) must lie in [0, 1].  Names, not types, say which parameter is which.
+SIZE = re.compile(r"^(n|n_.*|.*_size|size|.*steps|steps_.*|width|depth|epochs|kernel|stride|dilation|groups|bins"
+                  r"|base|budget|.*_every|n_layers|c_in|c_out|h_out|w_out|k)$")
+RATE = re.compile(r"^(lr|.*_lr|lr_.*)$")
+PROBABILITY = re.compile(r"^(p|dropout|label_noise|.*_prob|keep|fraction|.*_fraction)$")
+
+
+def _numbers(name, value):
+    out = []
+    if SIZE.match(name) or RATE.match(name):
+        out += [("0", 0), ("-1", -1)]
+    if PROBABILITY.match(name):
+        out += [("-0.1", -0.1), ("1.5", 1.5)]
+    return out
+
+
+def _sequence_values(name, value):
+    """Bad versions of a valid tuple or list: empty, not a sequence, and one bad element of the same kind."""
+    out = [("empty", type(value)())]
+    first = value[0]
+    if isinstance(first, bool) or not isinstance(first, (int, float, str, np.integer, np.floating)):
+        return out
+    bad_item = "no-such-name" if isinstance(first, str) else math.nan
+    out.append(("bad element", type(value)([*value[:-1], bad_item])))
+    if not isinstance(first, str):
+        out.append(("a string", "abc"))
+    return out
+
+
 def bad_values(name, value):
     """(label, bad value) pairs for a parameter whose valid value is `value`."""
     if name == "seed" or name.endswith("_seed"):
@@ -90,19 +126,27 @@ def bad_values(name, value):
     if isinstance(value, bool):
         return [("'yes'", "yes")]
     if isinstance(value, (int, np.integer)):
-        return [("2.5", 2.5), ("10**9", 10**9), ("nan", math.nan), ("'abc'", "abc"), ("None", None)]
+        return [("2.5", 2.5), ("10**9", 10**9), ("nan", math.nan), ("'abc'", "abc"), ("None", None),
+                *_numbers(name, value)]
     if isinstance(value, (float, np.floating)):
-        return [("nan", math.nan), ("inf", math.inf), ("-inf", -math.inf), ("'abc'", "abc"), ("None", None)]
+        return [("nan", math.nan), ("inf", math.inf), ("-inf", -math.inf), ("'abc'", "abc"), ("None", None),
+                *_numbers(name, value)]
     if isinstance(value, str):
         return [("3", 3)] if name in TEXT else [("unknown name", "no-such-name"), ("3", 3)]
     if isinstance(value, np.ndarray) and value.size and np.issubdtype(value.dtype, np.floating):
         with_nan = value.copy()
         with_nan.flat[0] = np.nan
-        return [("NaN inside", with_nan), ("extra dimension", value[None, ...]), ("None", None)]
+        return [("NaN inside", with_nan), ("extra dimension", value[None, ...]), ("None", None),
+                ("empty", value[:0])]
     if isinstance(value, torch.Tensor) and value.numel() and value.is_floating_point():
         with_nan = value.clone()
         with_nan.view(-1)[0] = float("nan")
-        return [("NaN inside", with_nan), ("extra dimension", value[None, ...]), ("None", None)]
+        return [("NaN inside", with_nan), ("extra dimension", value[None, ...]), ("None", None),
+                ("empty", value[:0])]
+    if isinstance(value, (tuple, list)) and value and not hasattr(value, "_fields"):
+        return [*_sequence_values(name, value), ("None", None)]
+    if isinstance(value, dict) and value:
+        return [("empty", {}), ("None", None)]
     return []
 
 

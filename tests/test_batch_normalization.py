@@ -880,8 +880,8 @@ BAD_INPUT_BASE = {
 }
 
 BAD_INPUT_ALLOW = {
-    ("format_table", "row_label"): "free text: any string is a valid heading",
-    ("format_table", "fmt"): "a format string: any text is valid (text without braces is printed as it is)",
+    ("format_table", "row_label", "unknown name"): "free text: any string is a valid heading",
+    ("format_table", "fmt", "unknown name"): "a format string: text without braces is printed as it is",
 }
 
 
@@ -897,3 +897,20 @@ def test_named_bad_inputs_of_issue_20():
         bn.lr_sweep(seeds=0)
     with pytest.raises(ValueError, match="steps"):
         bn.lr_sweep(steps=10**6)
+
+
+def test_smoothness_at_equal_loss_refuses_an_empty_band_instead_of_nan():
+    # issue 32: low above high returned NaN medians from zero probes
+    results = bn.smoothness_experiment(steps=3, probe_every=1)
+    high = bn.smoothness_at_equal_loss(results)["band"][1]
+    with pytest.raises(ValueError, match="low must be below high"):
+        bn.smoothness_at_equal_loss(results, low=high + 1)
+    with pytest.raises(ValueError, match="no probe of"):
+        bn.smoothness_at_equal_loss(results, low=100.0, high=200.0)
+
+
+@pytest.mark.parametrize("name", ["plot_sigmoid_mlp", "sigmoid_summary", "smoothness_at_equal_loss"])
+def test_an_empty_results_dict_is_refused_by_name(name):
+    # issue 32: bn.plot_sigmoid_mlp({}) ended in a bare StopIteration
+    with pytest.raises(TypeError, match="results must be the dict returned by"):
+        getattr(bn, name)({})

@@ -280,8 +280,8 @@ def answer_one_prediction(cell):
     else:
         cell.locator(".widget-text input").first.fill("1")
         cell.locator(".widget-text input").first.press("Enter")
-    cell.locator("button", has_text="Reveal").click()
-    verdict = wait_for(lambda: re.search(r"(Right|Not quite)[^\n]*", cell.inner_text()), timeout_s=30)
+    cell.locator("button", has_text=re.compile("Reveal|揭晓")).click()  # a Chinese twin's box says 揭晓 (utils/zh.py)
+    verdict = wait_for(lambda: re.search(r"(Right|Not quite|对了|不太对)[^\n]*", cell.inner_text()), timeout_s=30)
     return verdict.group(0) if verdict else None
 
 
@@ -357,8 +357,9 @@ def check_notebook_in_lab(page, lab, nb_path, screenshot_path):
         if predictions:
             cell = cells.nth(predictions[0])
             cell.scroll_into_view_if_needed()
-            if "Reveal" not in cell.inner_text():
-                problems.append(f"cell {predictions[0]}: the prediction shows no Reveal button")
+            reveal = "揭晓" if nb_path.parent.name == "zh" else "Reveal"
+            if reveal not in cell.inner_text():
+                problems.append(f"cell {predictions[0]}: the prediction shows no {reveal} button")
             else:
                 verdict = answer_one_prediction(cell)
                 if not verdict:

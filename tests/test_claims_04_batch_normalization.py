@@ -220,13 +220,18 @@ def test_s8a_without_bn_the_spread_collapses_while_the_medians_move_comparably(s
 def test_s8b_learning_rate_ranges():
     """"With PyTorch's default initialisation and no BN, no learning rate reaches a loss below 0.5 in all three
     seeds. ... at lr 0.1 the network without BN trains [He init]. With BN the loss is below 0.5 in every seed from 0.1
-    to 3; lr 0.01 is too slow for 80 steps, and lr 10 fails (the loss stays near chance).\""""
+    to 1, and at 3 in most seeds (... in ten seeds it ends between 0.05 and 0.3 but for one seed that, on some CPUs,
+    ends just above 0.5); lr 0.01 is too slow for 80 steps, and lr 10 fails (the loss stays near chance).\""""
     sweep = bn.lr_sweep(lrs=(0.01, 0.1, 0.3, 1.0, 3.0, 10.0), steps=80)
     assert bn.trains_at(sweep, "without BN, default init") == []
     assert bn.trains_at(sweep, "without BN, He init") == [0.1]
-    assert bn.trains_at(sweep, "with BN") == [0.1, 0.3, 1.0, 3.0]
+    assert bn.trains_at(sweep, "with BN")[:3] == [0.1, 0.3, 1.0]
     with_bn = sweep["with BN"]
     assert np.all(with_bn[:, 0] > 0.5) and np.all(with_bn[:, -1] > 2.0)
+    # lr 3 sits near BN's edge: seed 1 ends at 0.07-0.11 on AVX-512/AVX2 and 0.52 under the default kernel
+    assert np.mean(with_bn[:, 4] < 0.5) > 0.5 and np.all(with_bn[:, 4] < 0.7)
+    ten = bn.lr_sweep(lrs=(3.0,), steps=80, seeds=tuple(range(10)))["with BN"][:, 0]
+    assert np.sum(ten < 0.3) >= 8 and np.all(ten < 0.7), ten
 
 
 # §8c --------------------------------------------------------------------------------------------------------------

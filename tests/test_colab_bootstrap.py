@@ -78,11 +78,37 @@ def test_on_colab_the_bootstrap_clones_the_course_and_makes_utils_importable(bar
     assert "Colab detected" not in second.stdout
 
 
-def test_on_colab_a_failed_clone_stops_with_an_error(tmp_path):
+def test_on_colab_a_failed_clone_stops_with_an_error_that_says_what_to_do(tmp_path):
     missing = (tmp_path / "no-such-repo.git").as_uri()
     result = run_python(FAKE_COLAB + colab_cell(missing), cwd=tmp_path, COURSE_DIR=str(tmp_path / "course"))
     assert result.returncode != 0
-    assert "CalledProcessError" in result.stderr
+    assert "RuntimeError: Could not fetch" in result.stderr and "COURSE_REPO" in result.stderr
+    assert "unzip the course archive" in result.stderr
+
+
+def test_on_colab_the_bootstrap_fetches_from_the_mirror_named_by_course_repo(bare_clone, tmp_path):
+    """The cell as the notebooks hold it (its GitHub address untouched): COURSE_REPO alone redirects the clone."""
+    course_dir = tmp_path / "content" / "course"
+    (tmp_path / "content").mkdir()
+    result = run_python(FAKE_COLAB + BOOTSTRAP_CELL + SHOW_UTILS, cwd=tmp_path / "content",
+                        COURSE_DIR=str(course_dir), COURSE_REPO=bare_clone.as_uri())
+    assert utils_location(result) == (course_dir / "utils" / "__init__.py").resolve()
+    assert f"fetching the course from {bare_clone.as_uri()}" in result.stdout
+    assert "github.com" not in result.stdout
+
+
+def test_on_colab_an_unpacked_course_archive_needs_no_fetch(tmp_path):
+    """A release archive (`git archive`) unpacked into COURSE_DIR is used as it is: no git, no network (the mirror
+    named here does not exist)."""
+    course_dir = tmp_path / "content" / "course"
+    course_dir.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", "--format=tar", "HEAD", "utils"], cwd=ROOT, check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(course_dir)], input=archive, check=True)
+    result = run_python(FAKE_COLAB + BOOTSTRAP_CELL + SHOW_UTILS, cwd=tmp_path / "content",
+                        COURSE_DIR=str(course_dir), COURSE_REPO=(tmp_path / "unreachable.git").as_uri())
+    assert utils_location(result) == (course_dir / "utils" / "__init__.py").resolve()
+    assert "fetching" not in result.stdout
 
 
 def test_without_colab_the_bootstrap_does_nothing_but_find_utils(tmp_path):

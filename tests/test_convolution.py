@@ -2,6 +2,7 @@
 counts, the architectures against their published parameter counts, the batched training against one-by-one
 training, the view, and the exercise checkers against the wrong answers learners give."""
 
+import io
 import itertools
 import math
 from pathlib import Path
@@ -365,6 +366,26 @@ def test_view_redrawn_in_place_equals_a_fresh_draw():
     assert fig.axes[1].images[0].get_visible()
 
 
+def _pixels(fig):
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="rgba")
+    return buffer.getvalue()
+
+
+def test_every_redraw_after_an_invalid_setting_looks_like_a_fresh_figure():
+    """Issue 32: after one invalid setting the titles stayed vermilion for every valid setting that followed."""
+    use_course_style()
+    sweep = C.VIEW_SWEEPS["plot_conv_arithmetic"]
+    order = sweep + sweep[::-1]          # each setting reached from an invalid and from a valid one
+    fig = None
+    for settings in order:
+        fig = C.plot_conv_arithmetic(**settings, fig=fig)
+        fresh = C.plot_conv_arithmetic(**settings)
+        for mine, theirs in ((fig._suptitle, fresh._suptitle), (fig.axes[1].title, fresh.axes[1].title)):
+            assert (mine.get_text(), mine.get_color()) == (theirs.get_text(), theirs.get_color()), settings
+        assert _pixels(fig) == _pixels(fresh), f"in-place redraw differs from a fresh one at {settings}"
+
+
 def test_view_counts_pixels_no_window_reads():
     grid, centres, out, span = figures._arithmetic(12, 3, 4, 0, 3)
     assert out == 2 and span == 7 and len(centres) == 2
@@ -508,3 +529,17 @@ def test_the_notebook_asks_each_prediction_after_a_predict_cell():
         assert nb.cells[i - 1].cell_type == "markdown" and "**Predict.**" in nb.cells[i - 1].source
     names = {nb.cells[i].source.strip()[len("ask(conv."):-1] for i in asked}
     assert names == {"VGG_FC_SHARE", "STACK_RATIO", "SHIFT_LOSER", "TRANSFER_HELPS"}
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: C.conv2d_forward(torch.rand(1, 2, 5, 5), torch.rand(3, 2, 3, 3, dtype=torch.float64)), "weight"),
+    (lambda: C.conv2d_forward(_x((1, 2, 5, 5)), _x((3, 2, 3, 3)), bias=torch.zeros(3)), "bias"),
+    (lambda: C.conv1x1_as_matmul(_x((1, 2, 3, 3)), torch.rand(4, 2)), "weight"),
+    (lambda: C.batchnorm2d_forward(torch.rand(2, 3, 4, 4), torch.ones(3, dtype=torch.float64), torch.zeros(3)),
+     "gamma")])
+def test_mixed_dtypes_are_refused_by_name(call, name):
+    # issue 32: a float64 weight with a float32 x failed with "expected scalar type Float but found Double"
+    with pytest.raises(TypeError, match=f"{name} is torch.float(64|32) but x is torch.float(32|64): give both"):
+        call()
+
+BAD_INPUT_ALLOW = {("largest_reduction", "budget", "0"): "documented: a budget that affords no channel gives 0"}

@@ -111,9 +111,18 @@ def test_an_old_version_is_caught_with_its_fix(monkeypatch, capsys):
 
 BAD_INPUT_BASE = {"colab_url": lambda: dict(notebook="01_activation_functions.ipynb"),
                   "name_error_hint": lambda: dict(name="x")}
-BAD_INPUT_ALLOW = {("name_error_hint", "name"): "any name a NameError reports is a valid name to hint about",
-                   ("colab_url", "notebook"): "any file name builds an address; the hygiene test checks the badges",
-                   ("binder_url", "notebook"): "any file name builds an address; the hygiene test checks the badges"}
+BAD_INPUT_ALLOW = {("name_error_hint", "name", "unknown name"): "any name a NameError reports is a valid name to "
+                                                               "hint about"}
+
+
+@pytest.mark.parametrize("fn", [course.colab_url, course.binder_url])
+@pytest.mark.parametrize("bad, error", [(None, TypeError), (1, TypeError), ("01_x", ValueError),
+                                        ("/etc/x.ipynb", ValueError), ("../x.ipynb", ValueError)])
+def test_badge_addresses_refuse_what_is_not_a_notebook_name(fn, bad, error):
+    # issue 32: colab_url(None) built '.../notebooks/None'
+    with pytest.raises(error, match="notebook must be"):
+        fn(bad)
+    assert fn("zh/01_x.ipynb").endswith("notebooks/zh/01_x.ipynb")
 
 
 def _start_here_markdown():

@@ -551,9 +551,29 @@ BAD_INPUT_ALLOW = {
     ("compare_remedies", "<result>"): "a run that diverges is reported with dead = NaN and diverged = True",
     ("summarise_remedies", "<result>"): "the mean dead fraction of a variant whose every run diverged is NaN",
     ("prelu_slope_trace", "<result>"): "the slopes are recorded up to the step where the loss stops being finite",
-    ("plot_unit_activity", "title"): "any text is a valid title",
-    ("dead_mask", "pre"): "an extra dimension is valid: (N, C, ...) pre-activations of channels",
-    ("dead_unit_report", "x"): "x has whatever shape the model takes (an extra dimension can be valid)",
-    ("LayerStats", "name"): "any module name is valid",
-    ("LayerStats", "kind"): "any module type name is valid",
+    ("plot_unit_activity", "title", "unknown name"): "any text is a valid title",
+    ("dead_mask", "pre", "extra dimension"): "(N, C, ...) pre-activations of channels",
+    ("dead_unit_report", "x", "extra dimension"): "x has whatever shape the model takes",
+    ("LayerStats", "name", "unknown name"): "any module name is valid",
+    ("LayerStats", "kind", "unknown name"): "any module type name is valid",
 }
+
+
+@pytest.mark.parametrize("bad", [None, (), "ReLU", (nn.ReLU, int), [nn.ReLU]])
+def test_monitor_refuses_layer_types_that_are_not_module_classes_by_name(bad):
+    # issue 32: layer_types=None failed inside isinstance() with a message that named nothing
+    with pytest.raises(TypeError, match="layer_types"):
+        dr.DeadUnitMonitor(dr.make_net(), layer_types=bad)
+
+
+def test_monitor_takes_one_module_class_as_well_as_a_tuple():
+    assert len(dr.DeadUnitMonitor(dr.make_net(), layer_types=nn.ReLU).layers) >= 1
+
+
+@pytest.mark.parametrize("bad, error", [(None, TypeError), (3, TypeError), ((), ValueError)])
+def test_train_copies_refuses_bad_seeds_by_name(bad, error):
+    # issue 32: seeds=None failed with "'NoneType' object is not iterable"
+    with pytest.raises(error, match="seeds"):
+        dr.train_copies([dr.make_net()], dr.make_task(), [0.5], seeds=bad, steps=3)
+
+BAD_INPUT_ALLOW[("train_copies", "warmup_steps", "0")] = "no warm-up: the plain SGD the warm-up remedy is compared with"

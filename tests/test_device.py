@@ -76,3 +76,11 @@ def test_one_cpu_thread_leaves_a_gpu_run_alone():
 
 BAD_INPUT_BASE = {"describe_device": lambda: dict(device="cpu")}
 # pick_device's `prefer=None` means "read $COURSE_DEVICE" and one_cpu_thread's `device=None` means "the CPU".
+
+
+@pytest.mark.parametrize("name", ["cuda", "cuda:3"])
+def test_describe_device_refuses_a_cuda_device_that_is_not_here_by_name(monkeypatch, name):
+    # issue 32: on a CPU-only machine describe_device('cuda') failed with torch's AssertionError
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match=r"device 'cuda(:3)?' is not present here \(0 CUDA device"):
+        describe_device(name)

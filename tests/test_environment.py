@@ -17,6 +17,7 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from utils import course
 
@@ -112,12 +113,30 @@ def installed_closure(names):
     return seen
 
 
+def packages_distributions():
+    """{top-level module: [distribution names]} of what is installed, on every supported Python.
+
+    Python 3.10's metadata.packages_distributions() reads only a distribution's top_level.txt, which wheels built
+    without setuptools (contourpy's, by meson-python) lack, so it maps no distribution to `contourpy`; 3.11+ also infer
+    the names from the files a distribution installed.  Do both here.
+    """
+    found = {}
+    for dist in metadata.distributions():
+        names = (dist.read_text("top_level.txt") or "").split()
+        if not names:
+            names = {f.parts[0] if len(f.parts) > 1 else f.name.split(".")[0]
+                     for f in dist.files or [] if f.suffix in (".py", ".so", ".pyd")}
+        for name in names:
+            found.setdefault(name, []).append(dist.metadata["Name"])
+    return found
+
+
 def undeclared(imports, declared, allow_unknown=False):
     """Modules in `imports` provided by no distribution that installing `declared` would install.
 
     allow_unknown: ignore modules that no installed distribution provides (tests import modules they create).
     """
-    provided_by = metadata.packages_distributions()
+    provided_by = packages_distributions()
     available = installed_closure(declared)
     missing = {}
     for module, files in sorted(imports.items()):
@@ -186,7 +205,45 @@ def test_floors_agree_with_the_environment_check_and_the_readme():
         f"pyproject says {requires}, utils.course says {course.PYTHON_MINIMUM}"
 
 
-@pytest.mark.parametrize("name, colab_version", [("torch", "2.11.0"), ("numpy", "2.1.3"), ("matplotlib", "3.10.0")])
+def ci_environment(name):
+    """(Python version, {canonical name: pinned version}) of one of CI's pinned environments, .ci/<name>-env.txt."""
+    path = ROOT / ".ci" / f"{name}-env.txt"
+    python = re.search(r"^# python: *(\S+)", path.read_text(encoding="utf-8"), re.M)
+    assert python, f"{path.name} must name its Python on a line `# python: X.Y` (.ci/other-envs.sh reads it)"
+    pins = {}
+    for key, req in read_requirements(path).items():
+        pinned = [s.version for s in req.specifier if s.operator == "=="]
+        if pinned:
+            pins[key] = pinned[0]
+    return python.group(1), pins
+
+
+def test_ci_floors_environment_pins_every_declared_floor():
+    python, pins = ci_environment("floors")
+    requires = re.search(r'requires-python\s*=\s*"([^"]+)"', (ROOT / "pyproject.toml").read_text()).group(1)
+    assert requires == f">={python}", f"pyproject says {requires}, .ci/floors-env.txt runs Python {python}"
+    for name, req in RUNTIME.items():
+        floor = next(s.version for s in req.specifier if s.operator == ">=")
+        assert name in pins and Version(pins[name]) == Version(floor), \
+            f"requirements.txt says {req}, .ci/floors-env.txt pins {name} {pins.get(name, 'not at all')}"
+
+
+@pytest.mark.parametrize("name, label", [("floors", "| floors"), ("colab", "| Colab-like")])
+def test_readme_lists_what_ci_runs(name, label):
+    python, pins = ci_environment(name)
+    row = next((line for line in README.splitlines() if line.startswith(label)), None)
+    assert row, f"README's 'Which versions' table has no row starting {label!r}"
+    cells = [c.strip() for c in row.split("|")]
+    assert python in cells, f"README's {label!r} row does not say Python {python}"
+    for key in ("torch", "numpy", "matplotlib", "scikit-learn", "jupyterlab", "ipython", "ipykernel"):
+        if key in pins:
+            assert pins[key] in row, f"README's {label!r} row does not say {key} {pins[key]} (.ci/{name}-env.txt)"
+
+
+COLAB_PYTHON, COLAB_PINS = ci_environment("colab")
+
+
+@pytest.mark.parametrize("name, colab_version", [(n, COLAB_PINS[n]) for n in ("torch", "numpy", "matplotlib")])
 def test_declared_ranges_accept_what_colab_ships(name, colab_version):
     req = RUNTIME.get(name)
     assert req is not None, f"requirements.txt must declare {name}"
@@ -210,6 +267,15 @@ def test_every_module_the_tests_and_tools_import_is_declared_for_testing():
     missing = undeclared(imports, TEST, allow_unknown=True)
     assert not missing, "imported but not declared in requirements-test.txt (module: (distribution, files)): " \
                         f"{missing}"
+
+
+def test_modules_of_wheels_without_top_level_txt_are_found():
+    """contourpy (matplotlib's) ships no top_level.txt; Python 3.10's own packages_distributions() misses it."""
+    assert metadata.distribution("contourpy").read_text("top_level.txt") is None, \
+        "contourpy now ships a top_level.txt: this test needs another wheel without one"
+    provided_by = packages_distributions()
+    assert provided_by.get("contourpy") == ["contourpy"]
+    assert provided_by.get("torch") == ["torch"] and provided_by.get("yaml") == ["PyYAML"]
 
 
 def test_undeclared_import_is_caught():

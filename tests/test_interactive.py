@@ -125,8 +125,7 @@ BAD_INPUT_BASE = {
     "log_slider": lambda: dict(value=0.1, min_exp=-3, max_exp=0, description="lr"),
     "dropdown": lambda: dict(options=["a", "b"], value="a", description="pick"),
 }
-BAD_INPUT_ALLOW = {("int_slider", "description"): "any text is a label",
-                   ("slider", "readout_format"): "a format string, checked by ipywidgets itself"}
+BAD_INPUT_ALLOW = {("slider", "readout_format"): "a format string, checked by ipywidgets itself"}
 
 
 def test_slider_settings_out_of_range_are_refused_by_name():
@@ -138,4 +137,7 @@ def test_slider_settings_out_of_range_are_refused_by_name():
         dropdown(["a", "b"], "c", "pick")
 BAD_INPUT_ALLOW.update({("int_slider", "max", "10**9"): "a large but valid integer range",
                         ("log_slider", "max_exp", "2.5"): "fractional exponents are valid",
-                        ("log_slider", "min_exp", "2.5"): "fractional exponents are valid"})
+                        ("log_slider", "min_exp", "2.5"): "fractional exponents are valid",
+                        ("dropdown", "options", "bad element"): "any value may be an option",
+                        ("InteractiveView", "controls", "empty"): "no controls is valid: the view draws its "
+                                                                  "figure once, as interactive_view(plot_fn) does"})

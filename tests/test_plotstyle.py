@@ -132,6 +132,16 @@ BAD_INPUT_BASE = {
     "light_log_axis": lambda: dict(ax=_axes()),
 }
 # A log axis's tick labeller is called by matplotlib with any tick value; it answers "" for the ones it does not label.
-BAD_INPUT_ALLOW = {("power_of_ten_label", "value"): "matplotlib calls it with every tick value, NaN included"}
+BAD_INPUT_ALLOW = {("power_of_ten_label", "value", label): "matplotlib calls it with every tick value: it answers ''"
+                   for label in ("nan", "inf", "-inf")}
 BAD_INPUT_ALLOW.update({("hist_counts", "values", "NaN inside"): "documented: NaN and ±inf are dropped",
-                        ("hist_counts", "values", "extra dimension"): "documented: values of any shape"})
+                        ("hist_counts", "values", "extra dimension"): "documented: values of any shape",
+                        ("hist_counts", "values", "empty"): "documented: no values give zero counts"})
+
+
+@pytest.mark.parametrize("bad", ["0.1", None, True, [0.1]])
+def test_power_of_ten_label_refuses_what_is_not_a_number_by_name(bad):
+    # issue 32: power_of_ten_label('0.1') failed inside NumPy's isfinite
+    with pytest.raises(TypeError, match="value must be a tick value"):
+        power_of_ten_label(bad)
+    assert power_of_ten_label(np.float64(1e-5)) == "10⁻⁵" and power_of_ten_label(float("nan")) == ""

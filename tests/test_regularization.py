@@ -71,10 +71,10 @@ BAD_INPUT_BASE = {
     "check_label_preserving": lambda: {"answer": {"a", "c", "e"}},
 }
 BAD_INPUT_ALLOW = {
-    ("inverted_dropout", "x"): "dropout accepts a tensor of any shape, so an extra dimension is valid input",
-    ("soft_threshold", "z"): "elementwise: any shape is valid input",
-    ("proportional_shrink", "z"): "elementwise: any shape is valid input",
-    ("true_curve", "x"): "elementwise: any shape is valid input",
+    ("inverted_dropout", "x", "extra dimension"): "dropout takes a tensor of any shape",
+    ("soft_threshold", "z", "extra dimension"): "elementwise: any shape is valid input",
+    ("proportional_shrink", "z", "extra dimension"): "elementwise: any shape is valid input",
+    ("true_curve", "x", "extra dimension"): "elementwise: any shape is valid input",
 }
 
 
@@ -352,9 +352,16 @@ def test_fit_uses_mini_batches_so_batch_norm_sees_different_batches():
 
 
 def test_trained_runs_are_cached_per_setting():
-    a, b = R.run_regulariser("none", n_train=20, steps=3), R.run_regulariser("none", n_train=20, steps=3)
-    assert a[0] is b[0]
-    assert R.run_regulariser("L2", n_train=20, steps=3)[0] is not a[0]
+    from utils.regularization import experiments
+
+    a = R.run_regulariser("none", n_train=20, steps=3)
+    hits = experiments._trained.cache_info().hits
+    b = R.run_regulariser("none", n_train=20, steps=3)
+    assert experiments._trained.cache_info().hits == hits + 1, "the same setting is trained once"
+    assert b[0] is not a[0] and all(torch.equal(p, q) for p, q in zip(a[0].parameters(), b[0].parameters())), \
+        "each call gets its own copy of the trained model (issue 32)"
+    l2 = R.run_regulariser("L2", n_train=20, steps=3)[0]
+    assert not all(torch.equal(p, q) for p, q in zip(l2.parameters(), a[0].parameters()))
 
 
 # ----- augmentation ---------------------------------------------------------------------------
@@ -591,3 +598,11 @@ def test_label_checker_accepts_the_right_set_in_every_form(answer, capsys):
 def test_label_checker_names_the_mistake(answer, hint, capsys):
     assert not R.check_label_preserving(answer)
     assert hint in _verdict(capsys, False)
+
+
+@pytest.mark.parametrize("call, name", [(lambda: R.decay_sweep(lams=()), "lams"),
+                                        (lambda: R.capacity_curve(degrees=()), "degrees")])
+def test_an_empty_sweep_is_refused_by_name(call, name):
+    # issue 32: both failed with an IndexError deep inside NumPy
+    with pytest.raises(ValueError, match=f"{name} must hold 1 or more values, got 0"):
+        call()

@@ -135,7 +135,10 @@ def test_train_stack_refuses_nets_it_cannot_stack():
 
 def test_degradation_runs_are_cached_and_repeatable():
     a = R.degradation_runs(depths=(2,), seeds=(0,), steps=5)
-    assert a is R.degradation_runs(depths=(2,), seeds=(0,), steps=5)
+    hits = experiments._degradation_runs.cache_info().hits
+    again = R.degradation_runs(depths=(2,), seeds=(0,), steps=5)
+    assert experiments._degradation_runs.cache_info().hits == hits + 1, "the second call is served from the cache"
+    assert again is not a and again[(2, "plain", 0)].net is not a[(2, "plain", 0)].net, "each caller gets a copy"
     experiments._degradation_runs.cache_clear()
     b = R.degradation_runs(depths=(2,), seeds=(0,), steps=5)
     assert set(a) == {(2, kind, 0) for kind in R.KINDS}
@@ -188,6 +191,14 @@ def test_sections_reading_the_runs_refuse_an_empty_seed_list_by_name(section):
     # an empty tuple used to pass the per-seed check and fail later with an IndexError on seeds[0]
     with pytest.raises(ValueError, match="seeds must hold 1 to 10 seeds, got 0$"):
         getattr(R, section)(_tiny_runs(), depth=2, seeds=())
+
+
+@pytest.mark.parametrize("section", ["block_deletion", "loss_slice"])
+@pytest.mark.parametrize("kinds, error", [((), ValueError), ("plain", TypeError), (("plain", "dense"), ValueError)])
+def test_sections_reading_the_runs_refuse_bad_kinds_by_name(section, kinds, error):
+    # issue 32: kinds=() failed with an IndexError on kinds[0]
+    with pytest.raises(error, match="kinds"):
+        getattr(R, section)(_tiny_runs(), depth=2, seeds=(0,), kinds=kinds)
 
 
 def test_block_deletion_of_nothing_is_the_full_net_and_of_a_zero_block_changes_nothing():
@@ -364,3 +375,21 @@ def test_check_needs_projection_catches_half_right_functions(capsys):
 def test_prediction_answers_come_from_the_helpers():
     assert R.GRADIENT_TOWARD_INPUT.resolved_answer() in R.GRADIENT_TOWARD_INPUT.options
     assert R.GRADIENT_TOWARD_INPUT.resolved_answer() == "much larger"
+
+
+@pytest.mark.parametrize("growths, error", [((), ValueError), (12, TypeError), (tuple(range(1, 20)), ValueError)])
+def test_dense_channels_refuses_an_empty_or_overlong_list_of_growth_rates(growths, error):
+    # issue 32: growths=() failed with an IndexError; more rates than colours were dropped silently
+    with pytest.raises(error, match="growths"):
+        R.plot_dense_channels(growths=growths)
+
+
+@pytest.mark.parametrize("bad, error", [(None, TypeError), (3, TypeError), ((), ValueError), ((0, 1), ValueError)])
+def test_train_stack_refuses_bad_seeds_by_name(bad, error):
+    # issue 32: seeds=None failed with "object of type 'NoneType' has no len()"
+    with pytest.raises(error, match="seeds"):
+        R.train_stack([R.make_deep_mlp(2, width=8, seed=0)], load_dataset("digits"), seeds=bad, steps=3)
+
+BAD_INPUT_ALLOW = {("DeepMLP", "n_blocks", "0"): "no block: the stem and the head alone, the shallowest net",
+                   ("dense_channels", "n_layers", "0"): "0 layers: the block's input channels k0 alone",
+                   ("plot_dense_channels", "n_layers", "0"): "0 layers: the block's input channels k0 alone"}

@@ -203,11 +203,42 @@ def test_site_has_both_languages_with_a_switch_between_a_page_and_its_twin(tmp_p
     nbformat.write(zh, course / "notebooks" / "zh" / "09_tiny.ipynb")
     out = tmp_path / "site"
     pages = site.build_site(site.course_notebooks(course), out, log=lambda msg: None)
-    assert pages == [out / "09_tiny.html", out / "zh" / "09_tiny.html", out / "index.html"]
+    assert pages == [out / "09_tiny.html", out / "zh" / "09_tiny.html", out / "index.html", out / "zh" / "index.html"]
     en_page = (out / "09_tiny.html").read_text(encoding="utf-8")
     zh_page = (out / "zh" / "09_tiny.html").read_text(encoding="utf-8")
     assert "<a href='zh/09_tiny.html'>中文</a>" in en_page and "<a href='../09_tiny.html'>English</a>" in zh_page
-    assert "answer 42" in zh_page and "小课" in zh_page
+    assert "answer 42" in zh_page and "小课" in zh_page and '<html lang="zh"' in zh_page
     assert 'href="../10_next.html"' in zh_page, "a twin's link to an English notebook points at its page"
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert "href='zh/09_tiny.html'" in index
+    assert '<html lang="en">' in index and "href='zh/index.html'" in index and "zh/09_tiny" not in index
+    zh_index = (out / "zh" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="zh">' in zh_index and "href='09_tiny.html'" in zh_index and "09 · 小课" in zh_index
+    assert "深度网络究竟是怎样训练出来的" in zh_index and "href='../index.html'" in zh_index
+
+
+def test_site_pages_of_the_twins_link_the_chinese_readme_and_guide_as_pages(tmp_path):
+    """A twin's links to ../../README.zh.md and ../../docs/teaching.zh.md become pages of the site (they pointed
+    outside it before), and those pages' own links to notebooks point at the notebooks' pages."""
+    course = tmp_path / "course"
+    shutil.copytree(ROOT / "utils", course / "utils", ignore=shutil.ignore_patterns("__pycache__"))
+    (course / "notebooks" / "zh").mkdir(parents=True)
+    (course / "docs").mkdir()
+    (course / "README.zh.md").write_text("# 说明\n\n见[教师指南](docs/teaching.zh.md)。\n", encoding="utf-8")
+    (course / "docs" / "teaching.zh.md").write_text("# 教师指南\n\n从 [00](../notebooks/zh/00_tiny.ipynb) 开始。\n",
+                                                   encoding="utf-8")
+    zh = lesson([new_markdown_cell("# 00 · 从这里开始\n\n[说明](../../README.zh.md) · "
+                                   "[指南](../../docs/teaching.zh.md#slides) · [网站](https://zh.d2l.ai/a.md)"),
+                 new_code_cell("print('ok')")])
+    nbformat.write(zh, course / "notebooks" / "zh" / "00_tiny.ipynb")
+    out = tmp_path / "site"
+    pages = site.build_site([course / "notebooks" / "zh" / "00_tiny.ipynb"], out, log=lambda msg: None)
+    assert out / "README.zh.html" in pages and out / "docs" / "teaching.zh.html" in pages
+    page = (out / "zh" / "00_tiny.html").read_text(encoding="utf-8")
+    hrefs = re.findall(r'href="([^"]+)"', page)
+    assert "../README.zh.html" in hrefs and "../docs/teaching.zh.html#slides" in hrefs
+    assert "https://zh.d2l.ai/a.md" in hrefs, "an absolute link is left alone"
+    for href in ("../README.zh.html", "../docs/teaching.zh.html"):
+        assert (out / "zh" / href).resolve().is_file(), href
+    guide = (out / "docs" / "teaching.zh.html").read_text(encoding="utf-8")
+    assert '<html lang="zh">' in guide and 'href="../zh/00_tiny.html"' in guide
+    assert 'href="docs/teaching.zh.html"' in (out / "README.zh.html").read_text(encoding="utf-8")

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from utils.data import load_dataset
-from utils.training import History, accuracy, make_mlp, make_optimizer, train
+from utils.training import History, accuracy, evaluate, make_mlp, make_optimizer, train
 
 
 def test_training_reduces_loss_on_an_easy_task():
@@ -119,3 +119,14 @@ def test_steps_to_reach_an_accuracy_waits_for_it_to_rise():
     assert h.steps_to_reach(0.5, "val_loss") == 30
     with pytest.raises(ValueError, match="key must be one of"):
         h.steps_to_reach(0.5, "loss")
+
+
+def test_a_model_too_narrow_for_the_data_is_refused_naming_layer_and_width():
+    # issue 32: torch's "mat1 and mat2 shapes cannot be multiplied (64x2 and 3x8)" named neither
+    model, data = make_mlp([3, 8, 2]), load_dataset("moons")
+    with pytest.raises(ValueError, match=r"model's first layer \(0: Linear\(3, 8\)\) takes 3 features per example, "
+                                         r"but data \(moons\) has 2"):
+        train(model, data, steps=2)
+    for fn in (accuracy, evaluate):
+        with pytest.raises(ValueError, match=r"takes 3 features per example, but x has 2"):
+            fn(model, data.x_val, data.y_val)

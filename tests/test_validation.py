@@ -91,6 +91,31 @@ def test_finite_result_names_what_overflowed():
         v.finite_result("the loss", torch.tensor([1.0, float("nan")]))
 
 
+def test_sequence_checks_each_value_and_the_length():
+    def degree(name, x):
+        return v.integer(name, x, low=0, high=9)
+
+    assert v.sequence("degrees", [0, np.int64(3)], degree) == (0, 3)
+    assert v.sequence("degrees", range(3), degree, high=3) == (0, 1, 2)
+    for bad in ("012", 3, {0: 1}, None):
+        with pytest.raises(TypeError, match="degrees must be a tuple or list"):
+            v.sequence("degrees", bad, degree)
+    with pytest.raises(ValueError, match="degrees must hold 1 or more values, got 0"):
+        v.sequence("degrees", (), degree)
+    with pytest.raises(ValueError, match="degrees must hold 1 to 2 values, got 3"):
+        v.sequence("degrees", (1, 2, 3), degree, high=2)
+    with pytest.raises(ValueError, match="degrees must be >= 0 and <= 9, got 12"):
+        v.sequence("degrees", (1, 12), degree)
+
+
+def test_record_names_the_argument_the_maker_and_the_missing_keys():
+    assert v.record("runs", {"gd": 1, "noisy": 2}, ("gd",), "saddle_runs()") == {"gd": 1, "noisy": 2}
+    with pytest.raises(TypeError, match=r"runs must be the dict returned by saddle_runs\(\), got \[1\] \(list\)"):
+        v.record("runs", [1], ("gd",), "saddle_runs()")
+    with pytest.raises(ValueError, match=r"returned by saddle_runs\(\), but it has no 'gd', 'x'"):
+        v.record("runs", {"noisy": 2}, ("gd", "x"), "saddle_runs()")
+
+
 def test_seeds_takes_a_short_tuple_of_valid_seeds():
     assert v.seeds("seeds", [0, np.int64(1), 2]) == (0, 1, 2)
     with pytest.raises(TypeError, match=r"seeds must be a tuple of seeds"):

@@ -427,3 +427,7 @@ def test_check_standardize_accepts_training_stats_and_rejects_own_stats():
     assert not zc.check_standardize(own_stats)
     assert not zc.check_standardize(lambda a, b: (a, b))
     assert not zc.check_standardize(broken)
+
+BAD_INPUT_ALLOW = {(name, param, "0"): "0 steps: the path is the starting point alone (a valid, if short, run)"
+                   for name, param in (("gd_path", "steps"), ("zigzag_runs", "steps"), ("plot_zigzag", "steps"),
+                                       ("steps_to_converge", "max_steps"))}

@@ -9,12 +9,15 @@ note saying so.  The Colab set-up cell, which does nothing outside Colab, is lef
 (`02_zero_centering.ipynb`) are pointed at the matching pages.
 `index.html` lists the notebooks in order.  MathJax and require.js are copied to _static/ from tools/vendor/, so
 the pages render their formulas with no network; every figure has alt text (tools.assets).
-The Chinese twins (notebooks/zh/) become pages under zh/, and a page and its twin link to each other.
+The Chinese twins (notebooks/zh/) become pages under zh/, and a page and its twin link to each other; zh/index.html
+(lang="zh") lists them.  A notebook's link to a Markdown file of the repository (README.zh.md, docs/teaching.zh.md)
+points at that file rendered as a page of the site, so such links work offline too.
 """
 
 import argparse
 import copy
 import html
+import os
 import re
 import sys
 import time
@@ -32,6 +35,8 @@ WIDGET_NOTE = ("<p style='border-left:4px solid #0072B2;padding:0.3em 0.8em;colo
 # from a Chinese twin, "](../02_x.ipynb)".
 NOTEBOOK_LINK = re.compile(r"\]\((\./|\.\./)?(\d\d_[A-Za-z0-9_\-]+)\.ipynb(#[^)]*)?\)")
 SWITCH_STYLE = "text-align:right;padding:0.4em 1em;font-family:system-ui,sans-serif"
+# A relative link to a Markdown file of the repository, e.g. "](../../docs/teaching.zh.md#slides)".
+DOC_LINK = re.compile(r"\]\((?!https?:)((?:\.\./|\./)*[A-Za-z0-9_.\-/]+\.md)(#[^)]*)?\)")
 
 
 def course_notebooks(root=ROOT):
@@ -74,10 +79,80 @@ def execute(nb, workdir, timeout=600):
     return nb
 
 
-def prepare_for_reading(nb, page_suffix=".html"):
+def _course_root(path):
+    """The repository folder of a course notebook (notebooks/NN_x.ipynb or notebooks/zh/NN_x.ipynb)."""
+    path = Path(path).resolve()
+    return path.parents[2] if is_twin(path) else path.parents[1]
+
+
+def doc_links(text, source, docs):
+    """`text` with its relative links to repository Markdown files pointed at their pages (`name.html` beside
+    the file's place in the site); adds each linked file, relative to the course root, to the set `docs`.
+
+    source: the file the text comes from (a notebook, or a Markdown file of the repository)."""
+    source = Path(source).resolve()
+    root = _course_root(source) if source.suffix == ".ipynb" else _find_root(source)
+    page_dir = _site_path(source, root).parent
+
+    def point(match):
+        target = (source.parent / match.group(1)).resolve()
+        if not target.is_file() or root not in target.parents:
+            return match.group(0)
+        docs.add(target.relative_to(root).as_posix())
+        href = Path(os.path.relpath(_site_path(target, root), page_dir)).as_posix()
+        return f"]({href}{match.group(2) or ''})"
+
+    return DOC_LINK.sub(point, text)
+
+
+def _find_root(path):
+    """The course root above a repository file (the folder that holds notebooks/)."""
+    for folder in Path(path).resolve().parents:
+        if (folder / "notebooks").is_dir():
+            return folder
+    return Path(path).resolve().parent
+
+
+def _site_path(path, root):
+    """Where a repository file lives in the site, relative to the site's root (notebooks/zh/x.ipynb -> zh/x.html)."""
+    rel = Path(path).resolve().relative_to(root)
+    if rel.suffix == ".ipynb":
+        return Path("zh" if is_twin(path) else "") / f"{rel.stem}.html"
+    return rel.with_suffix(".html")
+
+
+def render_doc(rel, root, out_dir, docs):
+    """Render the repository Markdown file `rel` (relative to `root`) as a page of the site; its links to
+    notebooks point at their pages and its links to other Markdown files at theirs (added to `docs`)."""
+    import mistune
+
+    source = Path(root) / rel
+    text = source.read_text(encoding="utf-8")
+    page = Path(out_dir) / _site_path(source, Path(root).resolve())
+
+    def notebook(match):
+        target = (source.parent / match.group(1)).resolve()
+        if not target.is_file():
+            return match.group(0)
+        href = os.path.relpath(_site_path(target, Path(root).resolve()), page.parent.relative_to(out_dir))
+        return f"]({Path(href).as_posix()}{match.group(2) or ''})"
+
+    text = re.sub(r"\]\((?!https?:)([A-Za-z0-9_.\-/]+\.ipynb)(#[^)]*)?\)", notebook, text)
+    text = doc_links(text, source, docs)
+    lang = "zh" if rel.endswith(".zh.md") else "en"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text(f"<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n"
+                    f"<title>{html.escape(Path(rel).name)}</title>\n</head>\n<body>\n{mistune.html(text)}</body>\n"
+                    f"</html>\n", encoding="utf-8")
+    return page
+
+
+def prepare_for_reading(nb, page_suffix=".html", source=None, docs=None):
     """A copy of an executed notebook made for a static page: no set-up cell, widget notes, links to pages.
 
     page_suffix: what a link to another notebook points at (".slides.html" for the slides).
+    source, docs: the notebook's path and a set: links to repository Markdown files then point at their pages,
+    and the files are added to `docs` (for `build_site` to render).
     """
     from utils.course import BOOTSTRAP_CELL
 
@@ -87,6 +162,8 @@ def prepare_for_reading(nb, page_suffix=".html"):
         if cell.cell_type == "markdown":
             cell.source = NOTEBOOK_LINK.sub(lambda m: f"]({m.group(1) if m.group(1) == '../' else ''}"
                                                       f"{m.group(2)}{page_suffix}{m.group(3) or ''})", cell.source)
+            if source is not None:
+                cell.source = doc_links(cell.source, source, set() if docs is None else docs)
         for out in cell.get("outputs", []):
             data = out.get("data", {})
             if WIDGET_MIME in data:  # a widget's own static fallback (e.g. a prediction) is kept; else the note
@@ -104,18 +181,33 @@ def to_html(nb, page=None, out_dir=None, language="en"):
     return assets.export(nb, "html", page, out_dir, language)
 
 
-def index_page(entries):
-    """The index page: entries is a list of (file name, title, description)."""
+INDEX_TEXT = {
+    "en": ("How deep networks are actually trained",
+           "The executed notebooks of the course, for reading without a kernel. Figures show each control's default "
+           "setting; to move the controls, open a notebook in Jupyter, Colab or Binder.",
+           "<p><a href='zh/index.html' lang='zh'>中文版</a> (the course in Chinese)</p>"),
+    "zh": ("深度网络究竟是怎样训练出来的",
+           "课程各讲已执行的 notebook，不需要内核即可阅读。图中显示的是每个控件的默认设置；要拖动控件，请在 Jupyter、"
+           "Colab 或 Binder 中打开 notebook。",
+           "<p><a href='../index.html' lang='en'>English</a></p>"),
+}
+
+
+def index_page(entries, lang="en", switch=False):
+    """The index page: entries is a list of (file name, title, description); lang "en" or "zh" (zh/index.html);
+    switch: link the index in the other language."""
+    title, intro, other = INDEX_TEXT[lang]
+    other = other if switch else ""
     items = "\n".join(
         f"  <li><a href='{html.escape(href)}'>{html.escape(title)}</a>"
         + (f"<br><span class='desc'>{html.escape(desc)}</span>" if desc else "") + "</li>"
         for href, title, desc in entries)
     return f"""<!DOCTYPE html>
-<html lang="en">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>How deep networks are actually trained</title>
+<title>{html.escape(title)}</title>
 <style>
   body {{ font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 46em; margin: 2em auto;
          padding: 0 1em; line-height: 1.5; color: #222; }}
@@ -123,9 +215,9 @@ def index_page(entries):
 </style>
 </head>
 <body>
-<h1>How deep networks are actually trained</h1>
-<p>The executed notebooks of the course, for reading without a kernel. Figures show each control's default
-setting; to move the controls, open a notebook in Jupyter, Colab or Binder.</p>
+<h1>{html.escape(title)}</h1>
+<p>{html.escape(intro)}</p>
+{other}
 <ol start="0">
 {items}
 </ol>
@@ -148,13 +240,14 @@ def build_site(notebooks=None, out_dir=DEFAULT_OUT, run=True, timeout=600, log=p
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     from utils.course import NOTEBOOKS as DESCRIPTIONS
+    from utils.zh import translate
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     from tools.assets import copy_assets
 
     copy_assets(out_dir)  # the pages load MathJax from here: no network needed to read them
-    written, entries = [], []
+    written, entries, docs, roots = [], {"en": [], "zh": []}, set(), set()
     for path in notebooks:
         start = time.perf_counter()
         nb = nbformat.read(path, as_version=4)
@@ -165,19 +258,31 @@ def build_site(notebooks=None, out_dir=DEFAULT_OUT, run=True, timeout=600, log=p
                 raise RuntimeError(f"{path.name} failed while executing; the site was not built:\n{exc}") from None
         page = out_dir / ("zh" if is_twin(path) else "") / f"{path.stem}.html"
         page.parent.mkdir(parents=True, exist_ok=True)
-        body = to_html(prepare_for_reading(nb), page, out_dir, "zh" if is_twin(path) else "en")
+        body = to_html(prepare_for_reading(nb, source=path, docs=docs), page, out_dir, "zh" if is_twin(path) else "en")
+        roots.add(_course_root(path))
         switch = language_switch(path)
         if switch:
             body = re.sub(r"(<body[^>]*>)", lambda m, link=switch: m.group(1) + link, body, count=1)
+        if is_twin(path):
+            body = re.sub(r'<html lang="en"', '<html lang="zh"', body, count=1)
         page.write_text(body, encoding="utf-8")
         written.append(page)
-        entries.append((page.relative_to(out_dir).as_posix(), notebook_title(nb, path.stem),
-                        "中文版" if is_twin(path) else DESCRIPTIONS.get(path.name, "")))
+        description = DESCRIPTIONS.get(path.name, "")
+        lang = "zh" if is_twin(path) else "en"
+        entries[lang].append((f"{path.stem}.html", notebook_title(nb, path.stem), translate(description, lang)))
         log(f"{page}  ({time.perf_counter() - start:.1f} s)")
-    index = out_dir / "index.html"
-    index.write_text(index_page(entries), encoding="utf-8")
-    written.append(index)
-    log(f"{index}  ({len(entries)} notebook(s))")
+    root, done = next(iter(roots)), set()
+    while docs - done:  # linked Markdown files, and the ones they link to
+        rel = sorted(docs - done)[0]
+        done.add(rel)
+        written.append(render_doc(rel, root, out_dir, docs))
+    for lang, folder in (("en", out_dir), ("zh", out_dir / "zh")):
+        if lang == "en" or entries["zh"]:
+            index = folder / "index.html"
+            index.write_text(index_page(entries[lang], lang, switch=bool(entries["zh"] and entries["en"])),
+                             encoding="utf-8")
+            written.append(index)
+            log(f"{index}  ({len(entries[lang])} notebook(s))")
     return written
 
 

@@ -17,30 +17,47 @@ NOTEBOOKS = {
 }
 
 
+def _notebook_name(notebook):
+    if not isinstance(notebook, str):
+        raise TypeError(f"notebook must be a notebook's file name such as '01_activation_functions.ipynb', "
+                        f"got {notebook!r:.60} ({type(notebook).__name__})")
+    if not notebook.endswith(".ipynb") or notebook.startswith("/") or ".." in notebook or notebook != notebook.strip():
+        raise ValueError(f"notebook must be a file name below notebooks/ ending in .ipynb, such as "
+                         f"'01_activation_functions.ipynb' or 'zh/01_activation_functions.ipynb', got {notebook!r:.60}")
+    return notebook
+
+
 def colab_url(notebook):
     """The "Open in Colab" address of a notebook file name (e.g. '01_activation_functions.ipynb')."""
+    notebook = _notebook_name(notebook)
     slug = COURSE_REPO.removeprefix("https://github.com/")
     return f"https://colab.research.google.com/github/{slug}/blob/{COURSE_BRANCH}/notebooks/{notebook}"
 
 
 def binder_url(notebook="00_start_here.ipynb"):
     """The Binder address that opens JupyterLab on a notebook."""
+    notebook = _notebook_name(notebook)
     slug = COURSE_REPO.removeprefix("https://github.com/")
     return f"https://mybinder.org/v2/gh/{slug}/{COURSE_BRANCH}?urlpath=lab/tree/notebooks/{notebook}"
 
 
 # The first code cell of every notebook, verbatim (a hygiene test compares them).  It cannot
 # import `utils` before `utils` is reachable, so the repository address appears in it as text;
-# tests/test_hygiene.py checks that text equals COURSE_REPO above.
+# tests/test_hygiene.py checks that text equals COURSE_REPO above.  On Colab the environment variable
+# COURSE_REPO (a mirror the teacher controls) replaces it, and a course already unpacked in COURSE_DIR
+# (default /content/course) is used as it is, with no fetch at all.
 BOOTSTRAP_CELL = '''\
 # Set-up: on Colab, fetch the course first; everywhere, make the `utils` package importable.
 import os, subprocess, sys
 COURSE_REPO = "https://github.com/how-nets-train/course"
 if "google.colab" in sys.modules:
+    COURSE_REPO = os.environ.get("COURSE_REPO", COURSE_REPO)  # a mirror you control, where GitHub is unreachable
     root = os.environ.get("COURSE_DIR", "/content/course")
     if not os.path.isdir(os.path.join(root, "utils")):
         print(f"Colab detected: fetching the course from {COURSE_REPO} into {root} ...")
-        subprocess.run(["git", "clone", "--quiet", "--depth", "1", COURSE_REPO, root], check=True)
+        if subprocess.run(["git", "clone", "--quiet", "--depth", "1", COURSE_REPO, root]).returncode != 0:
+            raise RuntimeError(f"Could not fetch {COURSE_REPO}. Set COURSE_REPO to a mirror (%env COURSE_REPO=...) "
+                               f"or unzip the course archive into {root} (README: when GitHub is unreachable).")
 else:  # the course folder: here, or one or two levels up (notebooks/, notebooks/zh/), or $COURSE_DIR
     here = os.getcwd()
     places = [os.environ.get("COURSE_DIR", ""), here, os.path.dirname(here), os.path.dirname(os.path.dirname(here))]

@@ -63,6 +63,10 @@ def describe_device(device):
     except RuntimeError as exc:
         raise ValueError(f"device {device!r} is not a device torch knows: {exc}") from None
     if device.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if (device.index or 0) >= count:
+            raise ValueError(f"device {str(device)!r} is not present here ({count} CUDA device(s)); "
+                             "pick_device() says which devices this machine has")
         return f"cuda ({torch.cuda.get_device_name(device)})"
     if device.type == "cpu":
         return f"cpu ({torch.get_num_threads()} threads)"

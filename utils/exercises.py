@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from utils import validation as check
+from utils.zh import translate
 
 
 def feedback(ok, message_if_wrong, message_if_right="Correct!"):
@@ -15,7 +16,8 @@ def feedback(ok, message_if_wrong, message_if_right="Correct!"):
     for name, text in (("message_if_wrong", message_if_wrong), ("message_if_right", message_if_right)):
         if not isinstance(text, str):
             raise TypeError(f"{name} must be a string, got {text!r}")
-    print(("✅ " + message_if_right) if ok else ("❌ " + message_if_wrong))
+    # In a Chinese twin (notebooks/zh/) the verdict is printed in Chinese (utils/zh.py); the checkers stay English.
+    print(("✅ " + translate(message_if_right)) if ok else ("❌ " + translate(message_if_wrong)))
     return bool(ok)
 
 

@@ -1,5 +1,7 @@
 """One look for every figure of the course, and fast histograms drawn from precomputed counts."""
 
+import numbers
+
 import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
@@ -168,7 +170,10 @@ _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def power_of_ten_label(value, _pos=None):
-    """Tick label for a log axis as plain text: '10⁻⁵' for 1e-5, '1' for 1, '0.3' between powers of ten."""
+    """Tick label for a log axis as plain text: '10⁻⁵' for 1e-5, '1' for 1, '0.3' between powers of ten.
+    A tick value that is not finite or not positive gets no label ("")."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.number)):
+        raise TypeError(f"value must be a tick value (a number), got {value!r:.60} ({type(value).__name__})")
     if not np.isfinite(value) or value <= 0:
         return ""
     exponent = np.log10(value)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional, Tuple, Union
 
 from utils import validation
+from utils.zh import translate as _t  # Chinese in notebooks/zh/, English elsewhere
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -83,6 +84,11 @@ def judge(prediction, guess, answer=None):
     if not isinstance(prediction, Prediction):
         raise TypeError(f"prediction must be a Prediction, got {prediction!r}")
     answer = prediction.resolved_answer() if answer is None else answer
+    right, message = _judge(prediction, guess, answer)
+    return right, _t(message)
+
+
+def _judge(prediction, guess, answer):
     why = prediction.explanation(answer)
     if guess is None:
         return False, "Make a prediction first: pick an option or type a number, then press Reveal."
@@ -111,11 +117,11 @@ def _static_html(prediction, answer):
     """What a reader without widgets sees: the question, the options, the answer folded away."""
     options = ""
     if prediction.options is not None:
-        items = "".join(f"<li>{html.escape(_format(o))}</li>" for o in prediction.options)
+        items = "".join(f"<li>{html.escape(_t(_format(o)))}</li>" for o in prediction.options)
         options = f"<ul>{items}</ul>"
-    return (f"<div class='course-prediction'><p><b>Predict:</b> {html.escape(prediction.question)}</p>{options}"
-            f"<details><summary>Answer (decide first)</summary><p>{html.escape(_format(answer))}: "
-            f"{html.escape(prediction.explanation(answer))}</p></details></div>")
+    return (f"<div class='course-prediction'><p><b>{_t('Predict:')}</b> {html.escape(_t(prediction.question))}</p>"
+            f"{options}<details><summary>{_t('Answer (decide first)')}</summary><p>"
+            f"{html.escape(_t(f'{_format(answer)}: {prediction.explanation(answer)}'))}</p></details></div>")
 
 
 class _Ask:
@@ -128,13 +134,13 @@ class _Ask:
         self.answer = prediction.resolved_answer()
         layout = widgets.Layout(width="auto")
         if prediction.options is not None:
-            self.choice = widgets.RadioButtons(options=[(_format(o), i) for i, o in enumerate(prediction.options)],
+            self.choice = widgets.RadioButtons(options=[(_t(_format(o)), i) for i, o in enumerate(prediction.options)],
                                                value=None, layout=layout)
         else:
-            self.choice = widgets.Text(value="", placeholder="your number", layout=widgets.Layout(width="160px"))
-        self.button = widgets.Button(description="Reveal", button_style="info")
+            self.choice = widgets.Text(value="", placeholder=_t("your number"), layout=widgets.Layout(width="160px"))
+        self.button = widgets.Button(description=_t("Reveal"), button_style="info")
         self.result = widgets.HTML(value="")
-        self.box = widgets.VBox([widgets.HTML(value=f"<b>Predict:</b> {html.escape(prediction.question)}"),
+        self.box = widgets.VBox([widgets.HTML(value=f"<b>{_t('Predict:')}</b> {html.escape(_t(prediction.question))}"),
                                  self.choice, self.button, self.result])
         self.button.on_click(self.reveal)
 
@@ -158,7 +164,7 @@ class _Ask:
     def _repr_mimebundle_(self, **_):
         return {WIDGET_VIEW: {"version_major": 2, "version_minor": 0, "model_id": self.box.model_id},
                 "text/html": _static_html(self.prediction, self.answer),
-                "text/plain": f"Predict: {self.prediction.question}"}
+                "text/plain": _t(f"Predict: {self.prediction.question}")}
 
 
 def ask(prediction):

@@ -27,6 +27,21 @@ def _module(name, value):
     return value
 
 
+def _check_fits(model, x, what="x"):
+    """Refuse, by name, data whose width the model's first Linear layer cannot take (torch would say only 'mat1 and
+    mat2 shapes cannot be multiplied', deep inside the forward pass)."""
+    # Only where the first layer applied is known: a Sequential (make_mlp's nets) runs its children in order.
+    name, layer = "", model
+    while isinstance(layer, nn.Sequential) and len(layer):
+        name, layer = (f"{name}.0" if name else "0"), layer[0]
+    if not isinstance(layer, nn.Linear) or x.ndim != 2:
+        return
+    if layer.in_features != x.shape[1]:
+        raise ValueError(f"model's first layer ({name or 'model'}: Linear({layer.in_features}, {layer.out_features})) "
+                         f"takes {layer.in_features} features per example, but {what} has {x.shape[1]}: build the "
+                         f"model for {x.shape[1]} inputs, e.g. make_mlp([{x.shape[1]}, ...])")
+
+
 def _labelled(x, y):
     x = check.tensor("x", x)
     if not isinstance(y, torch.Tensor) or y.ndim != 1 or len(y) != len(x):
@@ -96,6 +111,7 @@ def accuracy(model, x, y, batch_size=4096):
     """Fraction of examples whose arg-max prediction equals the label (model put in eval mode)."""
     model = _module("model", model)
     x, y = _labelled(x, y)
+    _check_fits(model, x)
     batch_size = check.size("batch_size", batch_size, high=MAX_BATCH)
     was_training = model.training
     model.eval()
@@ -112,6 +128,7 @@ def evaluate(model, x, y, loss_fn=None):
     x = check.tensor("x", x)
     if not isinstance(y, torch.Tensor) or len(y) != len(x):
         raise ValueError(f"y must be a tensor with one target per row of x ({len(x)})")
+    _check_fits(model, x)
     if loss_fn is not None and not callable(loss_fn):
         raise TypeError(f"loss_fn must be callable (e.g. nn.CrossEntropyLoss()), got {loss_fn!r}")
     loss_fn = loss_fn or nn.CrossEntropyLoss()
@@ -156,6 +173,7 @@ def train(model, data, steps=500, lr=0.1, optimizer="sgd", batch_size=64, loss_f
     model = _module("model", model)
     if not isinstance(data, Split):
         raise TypeError(f"data must be a utils.data.Split (from load_dataset), got {type(data).__name__}")
+    _check_fits(model, data.x_train, what=f"data ({data.name})")
     steps = check.size("steps", steps, high=MAX_STEPS)
     eval_every = check.size("eval_every", eval_every, high=MAX_STEPS)
     if batch_size is not None:

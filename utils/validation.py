@@ -9,8 +9,8 @@ them first thing, so a learner's typo is answered at the boundary and not deep i
     depth = integer("depth", depth, low=1, high=200)
     seed = seed_value("seed", seed)
 
-Public functions: finite_number, probability, integer, size, seed_value, seeds, one_of, boolean, device_value, array,
-tensor, finite_result.
+Public functions: finite_number, probability, integer, size, seed_value, seeds, sequence, record, one_of, boolean,
+device_value, array, tensor, finite_result.
 """
 
 import math
@@ -107,6 +107,30 @@ def seeds(name, value, high=10):
         why = ": more would take too long" if out else ""
         raise ValueError(f"{name} must hold 1 to {high} seeds, got {len(out)}{why}")
     return out
+
+
+def sequence(name, value, item, low=1, high=None):
+    """A tuple or list of `low` to `high` values, each checked by `item(name, value)` (e.g. `integer` with bounds).
+    Returns a tuple of the checked values.  A string, a dict or a single number is refused, as is an empty one."""
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+        raise TypeError(f"{name} must be a tuple or list, got {_show(value)} ({type(value).__name__})")
+    out = tuple(item(name, v) for v in value)
+    if len(out) < low or (high is not None and len(out) > high):
+        most = f" to {high}" if high is not None else " or more"
+        raise ValueError(f"{name} must hold {low}{most} values, got {len(out)}")
+    return out
+
+
+def record(name, value, keys, made_by):
+    """A result handed back to a helper (a plot of an experiment's result): a dict holding every one of `keys`.
+    made_by names the function that returns such a dict, for the message (e.g. "saddle_runs()").  Returns value."""
+    if not isinstance(value, dict):
+        raise TypeError(f"{name} must be the dict returned by {made_by}, got {_show(value)} ({type(value).__name__})")
+    missing = [k for k in keys if k not in value]
+    if missing:
+        raise ValueError(f"{name} must be the dict returned by {made_by}, but it has no "
+                         f"{', '.join(map(repr, missing))}")
+    return value
 
 
 def one_of(name, value, options):
@@ -234,5 +258,6 @@ def finite_result(what, value):
     return value
 
 
-__all__ = ["finite_number", "probability", "integer", "size", "seed_value", "seeds", "one_of", "boolean",
+__all__ = ["finite_number", "probability", "integer", "size", "seed_value", "seeds", "sequence", "record", "one_of",
+           "boolean",
            "device_value", "array", "tensor", "finite_result", "SIZE_NOTE"]

@@ -187,6 +187,8 @@ def format_table(rows, columns, row_label="", fmt="{:.2e}"):
     if isinstance(columns, (str, bytes)) or not hasattr(columns, "__iter__"):
         raise TypeError(f"columns must be a list of column names, got {columns!r}")
     columns = list(columns)
+    if not rows or not columns:
+        raise ValueError(f"rows and columns must not be empty: got {len(rows)} rows and {len(columns)} columns")
     if not isinstance(row_label, str) or not isinstance(fmt, str):
         raise TypeError(f"row_label and fmt must be strings, got row_label={row_label!r}, fmt={fmt!r}")
     missing = [(r, c) for r, vals in rows.items() for c in columns if c not in vals]

@@ -7,20 +7,20 @@ private one, so that a prediction's answer and the notebook cell after it share 
 """
 
 import copy
-import functools
 
 import numpy as np
 import torch
 from torch import nn
 
 from utils import validation
+from utils.caching import cached
 from utils.device import one_cpu_thread
 
 from ._checks import _device_key, _seeds, _steps
 from .maths import fold_batchnorm
 
 
-@functools.lru_cache(maxsize=8)
+@cached(maxsize=8)
 def _digits(device, n=None, seed=0):
     """The digits split (cached in memory: every experiment of the notebook reuses it; nobody modifies it)."""
     from utils.data import load_dataset
@@ -89,7 +89,7 @@ def batch_dependence(model, x, index=0, companions=20, batch_size=16, seed=0):
     return float((outs.max(0).values - outs.min(0).values).max())
 
 
-@functools.lru_cache(maxsize=8)
+@cached(maxsize=8)
 @one_cpu_thread()
 def _trained_bn_net(steps, seed, device, momentum=0.1):
     data = _digits(device)
@@ -136,7 +136,7 @@ def single_example_in_train_mode(steps=150, seed=0, device=None):
     return SINGLE_EXAMPLE_OUTCOMES[0], "the logits depend on the image"
 
 
-@functools.lru_cache(maxsize=8)
+@cached(maxsize=8)
 @one_cpu_thread()
 def _placement(steps, seed, device):
     data = _digits(device)
@@ -156,7 +156,7 @@ def placement_experiment(steps=150, seed=0, device=None):
     return _placement(_steps(steps), validation.seed_value("seed", seed), _device_key(device))
 
 
-@functools.lru_cache(maxsize=8)
+@cached(maxsize=8)
 @one_cpu_thread()
 def _relu_activity(steps, lr, seed, device):
     data = _digits(device)
@@ -188,7 +188,7 @@ def relu_activity_experiment(steps=150, lr=0.01, seed=0, device=None):
     return _relu_activity(_steps(steps), lr, validation.seed_value("seed", seed), _device_key(device))
 
 
-@functools.lru_cache(maxsize=8)
+@cached(maxsize=8)
 @one_cpu_thread()
 def _recalibration(momentum, steps, seed, device):
     from utils.training import accuracy
@@ -221,7 +221,7 @@ def recalibration_experiment(momentum=0.001, steps=150, seed=0, device=None):
     return _recalibration(momentum, _steps(steps), validation.seed_value("seed", seed), _device_key(device))
 
 
-@functools.lru_cache(maxsize=8)
+@cached(maxsize=8)
 @one_cpu_thread()
 def _frozen_finetune(steps, lr, batch_size, seeds, device):
     from utils.training import accuracy

@@ -326,6 +326,7 @@ def plot_batch_spread(spread):
     """From `batch_mean_spread`: 5–95th percentile bands of μ_B and σ²_B against the batch size."""
     from utils.plotstyle import BLUE, ORANGE, new_figure
 
+    validation.record("spread", spread, ("batch_size", "mean_q", "var_q"), "batch_mean_spread()")
     fig, ax = new_figure(figsize=(7.5, 4))
     m = spread["batch_size"]
     for key, color, label, truth in (("mean_q", BLUE, "batch mean μ_B", 0.0), ("var_q", ORANGE, "batch variance σ²_B",

@@ -19,7 +19,6 @@ These functions are checked against numerical gradients and PyTorch in `comparis
 (`_float_array`, `_affine`, ...) are in `_checks.py`.
 """
 
-import functools
 import math
 
 import numpy as np
@@ -27,6 +26,7 @@ import torch
 from torch import nn
 
 from utils import validation
+from utils.caching import cached
 from utils.device import one_cpu_thread
 
 from ._checks import _affine, _check_cache, _eps, _float_array, _momentum, _values
@@ -291,7 +291,7 @@ SATURATION_EDGE = 2 * math.acosh(math.sqrt(10.0))   # |y| > 3.64: the sigmoid's 
 AXIS_EDGE = 8.0                                     # the γ/β view shows y in [-8, 8]
 
 
-@functools.lru_cache(maxsize=1)
+@cached(maxsize=1)
 def _standard_sample(n=4000, seed=0):
     return np.random.default_rng(seed).standard_normal(n)
 

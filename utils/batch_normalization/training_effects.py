@@ -9,7 +9,6 @@
 Same conventions as `experiments.py`, whose network builders these reuse: seeded, cached, returning data.
 """
 
-import functools
 import math
 
 import numpy as np
@@ -17,6 +16,7 @@ import torch
 from torch import nn
 
 from utils import validation
+from utils.caching import cached
 from utils.device import one_cpu_thread
 
 from ._checks import _check_sweep, _device_key, _seeds, _steps, _values
@@ -27,7 +27,7 @@ CHANCE_LOSS = math.log(10)          # cross-entropy of a uniform guess over the 
 DIVERGED_ABOVE = 10.0               # a run whose final loss is above this (or NaN) counts as diverged
 
 
-@functools.lru_cache(maxsize=8)
+@cached(maxsize=8)
 @one_cpu_thread()
 def _sigmoid_mlp(steps, lr, seed, device):
     data = _digits(device)
@@ -69,7 +69,8 @@ def sigmoid_summary(results):
     Returns {name: {"spread_max": largest 15-85th percentile width over the probes, "spread_median": its median,
     "drift": how far the median moved (max - min over the probes)}}.
     """
-    if not isinstance(results, dict) or not all(isinstance(r, dict) and "pct" in r for r in results.values()):
+    if (not isinstance(results, dict) or not results
+            or not all(isinstance(r, dict) and "pct" in r for r in results.values())):
         raise TypeError("results must be the dict returned by sigmoid_mlp_experiment")
     out = {}
     for name, r in results.items():
@@ -85,7 +86,7 @@ def _final_loss(hist):
     return loss if np.isfinite(loss) and loss <= DIVERGED_ABOVE else math.inf
 
 
-@functools.lru_cache(maxsize=8)
+@cached(maxsize=8)
 @one_cpu_thread()
 def _lr_sweep(lrs, steps, seeds, device):
     data = _digits(device)
@@ -113,7 +114,7 @@ def lr_sweep(lrs=(0.01, 0.1, 0.3, 1.0, 3.0, 10.0), steps=80, seeds=(0, 1, 2), de
     return _lr_sweep(lrs, _steps(steps), _seeds(seeds), _device_key(device))
 
 
-@functools.lru_cache(maxsize=8)
+@cached(maxsize=8)
 @one_cpu_thread()
 def _init_scale_sweep(scales, depth, steps, lr, seeds, device):
     data = _digits(device)
@@ -181,7 +182,7 @@ def sweep_table(sweep):
             f"{DIVERGED_ABOVE:g} or NaN)")
 
 
-@functools.lru_cache(maxsize=8)
+@cached(maxsize=8)
 @one_cpu_thread()
 def _regularisation(n_train, steps, seed, device):
     data = _digits(device, n=int(n_train / 0.75), seed=seed)
@@ -221,7 +222,7 @@ def regularisation_experiment(n_train=300, steps=200, seed=0, device=None):
     return _regularisation(n_train, _steps(steps), validation.seed_value("seed", seed), _device_key(device))
 
 
-@functools.lru_cache(maxsize=8)
+@cached(maxsize=8)
 @one_cpu_thread()
 def _smoothness(steps, lr, probe_every, seed, device):
     data = _digits(device)
@@ -303,12 +304,19 @@ def smoothness_at_equal_loss(results, low=None, high=None):
     trajectories share), and returns {name: {"loss_range": median relative loss variation (max - min) / loss,
     "grad_lipschitz": median gradient change per unit step, "probes": how many probes}} plus "band": (low, high).
     """
-    if not isinstance(results, dict) or not all(isinstance(r, dict) and "probe_loss" in r for r in results.values()):
+    if (not isinstance(results, dict) or not results
+            or not all(isinstance(r, dict) and "probe_loss" in r for r in results.values())):
         raise TypeError("results must be the dict returned by smoothness_experiment")
     lows = [r["probe_loss"].min() for r in results.values()]
     highs = [r["probe_loss"].max() for r in results.values()]
     low = max(lows) if low is None else validation.finite_number("low", low, low=0)
     high = min(highs) if high is None else validation.finite_number("high", high, low=0)
+    if not low < high:
+        raise ValueError(f"low must be below high for a band of losses, got low = {low:g}, high = {high:g}")
+    empty = [name for name, r in results.items() if not ((r["probe_loss"] >= low) & (r["probe_loss"] <= high)).any()]
+    if empty:
+        raise ValueError(f"low = {low:g}, high = {high:g}: no probe of {', '.join(empty)} has a loss in that band "
+                         "(nothing to compare); widen it or train longer")
     out = {"band": (float(low), float(high))}
     for name, r in results.items():
         keep = (r["probe_loss"] >= low) & (r["probe_loss"] <= high)
@@ -319,7 +327,7 @@ def smoothness_at_equal_loss(results, low=None, high=None):
     return out
 
 
-@functools.lru_cache(maxsize=8)
+@cached(maxsize=8)
 @one_cpu_thread()
 def _small_batch(batch_sizes, steps, lr, groups, seeds, device):
     data = _digits(device)

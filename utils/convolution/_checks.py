@@ -43,6 +43,15 @@ def _x4(name, x):
     return validation.tensor(name, x, ndim=4, max_size=_MAX_ELEMENTS)
 
 
+def _same_dtype(x, **others):
+    """Refuse tensors whose dtype differs from x's (torch would say only "expected scalar type Float but found
+    Double"); None entries are skipped."""
+    for name, t in others.items():
+        if t is not None and t.dtype != x.dtype:
+            raise TypeError(f"{name} is {t.dtype} but x is {x.dtype}: give both the same dtype "
+                            f"(e.g. {name}.to(x.dtype))")
+
+
 def _cache(name, cache, length):
     if not isinstance(cache, tuple) or len(cache) != length:
         raise TypeError(f"{name} must be the cache returned by the matching *_forward function, got "

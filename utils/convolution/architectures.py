@@ -4,12 +4,12 @@ cost: parameter and FLOP counts, weight depth, per-layer costs and the lineage t
 Built on PyTorch's `meta` device by default, so nothing is allocated; the per-layer formulas come from `maths.py`.
 """
 
-import functools
 
 import torch
 from torch import nn
 
 from utils import validation
+from utils.caching import cached
 
 from ._checks import _sequence, _side
 from .maths import conv_macs, conv_params
@@ -229,7 +229,7 @@ def layer_costs(name):
     return rows
 
 
-@functools.lru_cache(maxsize=None)
+@cached(maxsize=None)
 def _lineage_row(name):
     spec = ARCHITECTURES[name]
     model = build_architecture(name)
@@ -244,4 +244,4 @@ def _lineage_row(name):
 def lineage_table():
     """One row per architecture of ARCHITECTURES (oldest first): name, year, input, params (counted), published,
     difference (counted / published - 1), flops (PyTorch's counter, one image), depth (weight layers), idea."""
-    return [dict(_lineage_row(name)) for name in ARCHITECTURES]
+    return [_lineage_row(name) for name in ARCHITECTURES]

@@ -1,12 +1,11 @@
 """The experiments of notebook 07 on the 8x8 digits, each returning data: equivariance measured, a small CNN against
 an MLP of the same size, and fine-tuning a pretrained CNN on few labelled images.
 
-Training runs are cached (`functools.lru_cache`) so that the notebook, its predictions and the claims tests share
-them; the public functions return copies.
+Training runs are cached (`utils.caching.cached`) so that the notebook, its predictions and the claims tests share
+them; every call returns a copy of its own.
 """
 
 import copy
-import functools
 import math
 
 import numpy as np
@@ -15,6 +14,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from utils import validation
+from utils.caching import cached
 from utils.data import load_digits_arrays
 from utils.device import one_cpu_thread
 
@@ -32,7 +32,7 @@ SEEDS = (0, 1, 2)
 SOURCE_STEPS = 300
 
 
-@functools.lru_cache(maxsize=1)
+@cached(maxsize=1)
 def _digits():
     """Images (N, 1, 8, 8) in [0, 1], labels (N,), and the fixed test / training-pool index split."""
     images, labels = load_digits_arrays()
@@ -111,7 +111,7 @@ def _accuracy(model, x, y):
         return (model(x).argmax(1) == y).float().mean().item()
 
 
-@functools.lru_cache(maxsize=None)
+@cached(maxsize=None)
 def _equivariance(seed):
     images, _, test, _ = _digits()
     x = images[test[:100]].double()
@@ -148,10 +148,10 @@ def equivariance_report(seed=0):
     map, after 2x2 max pooling, and after global average pooling (invariance grows with pooling);
     mlp_change: the same for a random 64-unit ReLU layer on the flattened pixels.
     """
-    return dict(_equivariance(validation.seed_value("seed", seed)))
+    return _equivariance(validation.seed_value("seed", seed))
 
 
-@functools.lru_cache(maxsize=None)
+@cached(maxsize=None)
 def _cnn_vs_mlp(seed, steps):
     images, labels, test, pool = _digits()
     x, y = images[pool], labels[pool]
@@ -177,7 +177,7 @@ def compare_cnn_mlp(seed=0, steps=300):
     """
     seed = validation.seed_value("seed", seed)
     steps = validation.size("steps", steps, high=5000)
-    return {k: {**v, "model": copy.deepcopy(v["model"])} for k, v in _cnn_vs_mlp(seed, steps).items()}
+    return _cnn_vs_mlp(seed, steps)
 
 
 def _target_sample(shots, seed):
@@ -267,7 +267,7 @@ def _stacked_accuracy(net, x, y):
     return (out.argmax(-1) == y[:, None]).float().mean(0).tolist()
 
 
-@functools.lru_cache(maxsize=None)
+@cached(maxsize=None)
 def _sources(seed):
     images, labels, _, pool = _digits()
     keep = pool[labels[pool] < len(SOURCE_CLASSES)]
@@ -297,10 +297,10 @@ def pretrain_source(shifted=True, seed=0):
     pixel in each direction when `shifted`.  Returns a copy of the trained model (on the CPU)."""
     shifted = validation.boolean("shifted", shifted)
     seed = validation.seed_value("seed", seed)
-    return copy.deepcopy(_sources(seed)[shifted])
+    return _sources(seed)[shifted]
 
 
-@functools.lru_cache(maxsize=None)
+@cached(maxsize=None)
 def _transfer_cell(pairing, shots, seeds, steps):
     """Accuracy (methods, seeds) of one pairing at one number of shots, all runs trained side by side."""
     images, labels, test, _ = _digits()

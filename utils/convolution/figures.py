@@ -75,7 +75,9 @@ def plot_conv_arithmetic(size=7, kernel=3, stride=2, padding=1, dilation=1, fig=
                  "out_img": ax_out.imshow(np.zeros((1, 1)), cmap=cmap, vmin=0, vmax=3, interpolation="nearest"),
                  "out_lines": ax_out.add_collection(LineCollection([], colors="0.55", linewidths=0.8)),
                  "no_output": ax_out.text(0.5, 0.5, "", ha="center", va="center", color=VERMILION, fontsize=13,
-                                          transform=ax_out.transAxes)}
+                                          transform=ax_out.transAxes),
+                 # an invalid setting turns the titles vermilion; the next valid one must turn them back
+                 "text_colour": ax_out.title.get_color()}
         for ax in (ax_in, ax_out):
             ax.set_xticks([])
             ax.set_yticks([])
@@ -113,8 +115,9 @@ def plot_conv_arithmetic(size=7, kernel=3, stride=2, padding=1, dilation=1, fig=
         state["no_output"].set_text("")
         unread = int((grid == _UNREAD).sum())
         note = f"{unread} input pixels never read" if unread else "every input pixel is read"
-        ax_out.set_title(f"output {out}×{out}\n{note}", fontsize=13)
-        fig.suptitle(f"out = {formula};  each output sees a {span}×{span} patch", fontsize=14, x=0.5, y=0.97)
+        ax_out.set_title(f"output {out}×{out}\n{note}", fontsize=13, color=state["text_colour"])
+        fig.suptitle(f"out = {formula};  each output sees a {span}×{span} patch", fontsize=14, x=0.5, y=0.97,
+                     color=state["text_colour"])
     else:
         state["out_img"].set_visible(False)
         state["out_lines"].set_segments([])

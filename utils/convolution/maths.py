@@ -24,7 +24,7 @@ from torch.nn import functional as F
 
 from utils import validation
 
-from ._checks import _MAX_CHANNELS, _MAX_ELEMENTS, _cache, _groups, _pair, _sequence, _side, _x4
+from ._checks import _MAX_CHANNELS, _MAX_ELEMENTS, _cache, _groups, _pair, _same_dtype, _sequence, _side, _x4
 
 # ----------------------------------------------------------------------------------------------
 # Arithmetic: output sizes, receptive fields, parameters and multiply-accumulates
@@ -162,6 +162,7 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, groups
     x, weight = _x4("x", x), _x4("weight", weight)
     if bias is not None:
         bias = validation.tensor("bias", bias, ndim=1, max_size=_MAX_CHANNELS)
+    _same_dtype(x, weight=weight, bias=bias)
     stride = tuple(_side("stride", s) for s in _pair("stride", stride))
     padding = tuple(_side("padding", p, low=0) for p in _pair("padding", padding))
     dilation = tuple(_side("dilation", d) for d in _pair("dilation", dilation))
@@ -273,6 +274,7 @@ def conv1x1_as_matmul(x, weight):
     """
     x = _x4("x", x)
     weight = validation.tensor("weight", weight, ndim=2, max_size=_MAX_ELEMENTS)
+    _same_dtype(x, weight=weight)
     if weight.shape[1] != x.shape[1]:
         raise ValueError(f"weight must have shape (C_out, {x.shape[1]}) for x with {x.shape[1]} channels, "
                          f"got {tuple(weight.shape)}")
@@ -290,6 +292,7 @@ def batchnorm2d_forward(x, gamma, beta, eps=1e-5):
     x = _x4("x", x)
     gamma = validation.tensor("gamma", gamma, ndim=1, max_size=_MAX_CHANNELS)
     beta = validation.tensor("beta", beta, ndim=1, max_size=_MAX_CHANNELS)
+    _same_dtype(x, gamma=gamma, beta=beta)
     eps = validation.finite_number("eps", eps, low=0, low_open=True, high=1.0)
     if gamma.shape[0] != x.shape[1] or beta.shape[0] != x.shape[1]:
         raise ValueError(f"gamma and beta must have {x.shape[1]} entries (one per channel), got "

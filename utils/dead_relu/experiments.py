@@ -5,7 +5,6 @@ learning-rate sweep (`train_lr_sweep`, `lr_sweep`, `lr_index`, `first_layer_dead
 (`dead_at_birth`), and the batched trainer `train_copies` (with `WarmupSGD`) that `remedies.py` uses.
 """
 
-import functools
 import math
 from dataclasses import dataclass
 
@@ -15,6 +14,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from utils import validation
+from utils.caching import cached
 from utils.data import load_dataset
 from utils.device import one_cpu_thread
 from utils.training import make_mlp
@@ -61,10 +61,10 @@ def born_dead_probability(depths, widths, n_nets=4000, n_inputs=64, d_in=2, seed
     init = validation.one_of("init", init, ("he", "rai"))
     device = validation.device_value("device", device)
     return _born_dead_probability(tuple(depths), tuple(widths), n_nets, n_inputs, d_in, _seed(seed), str(device),
-                                  init).copy()
+                                  init)
 
 
-@functools.lru_cache(maxsize=8)
+@cached(maxsize=8)
 @one_cpu_thread()
 def _born_dead_probability(depths, widths, n_nets, n_inputs, d_in, seed, device, init):
     g = torch.Generator().manual_seed(seed)
@@ -135,6 +135,11 @@ class WarmupSGD(torch.optim.SGD):
         lr = validation.finite_number("lr", lr, low=0, low_open=True)
         warmup_steps = validation.size("warmup_steps", warmup_steps, high=10**6)
         weight_decay = validation.finite_number("weight_decay", weight_decay, low=0, high=1)
+        if isinstance(params, torch.Tensor) or not hasattr(params, "__iter__"):
+            raise TypeError(f"params must be the parameters to train (e.g. net.parameters()), got {params!r:.60}")
+        params = list(params)
+        if not params:
+            raise ValueError("params must hold at least one parameter to train, got none")
         super().__init__(params, lr=lr, weight_decay=weight_decay)
         self.warmup_steps, self.t = int(warmup_steps), 0
         self.base_lrs = [group["lr"] for group in self.param_groups]
@@ -238,7 +243,7 @@ def train_copies(nets, data, lrs, seeds, steps=STEPS, batch_size=BATCH_SIZE, wei
     if not isinstance(nets, (list, tuple)) or not all(isinstance(n, nn.Sequential) for n in nets):
         raise TypeError("nets must be a list of make_net nets")
     lrs = _positive_list("lrs", lrs, high=10**6, max_len=1000)
-    seeds = [_seed(v, "seeds") for v in seeds]
+    seeds = validation.sequence("seeds", seeds, lambda name, v: _seed(v, name))
     steps = validation.size("steps", steps, high=_MAX_STEPS)
     batch_size = validation.size("batch_size", batch_size, high=10**5)
     weight_decay = validation.finite_number("weight_decay", weight_decay, low=0, high=1)
@@ -336,7 +341,7 @@ def _train_lr_sweep(lrs, steps, batch_size, snapshot_every, seed, device):
     return out
 
 
-@functools.lru_cache(maxsize=4)
+@cached(maxsize=4)
 def _lr_sweep(seed=0):
     """`train_lr_sweep` over the notebook's grid of learning rates, computed once and cached."""
     return _train_lr_sweep([10 ** e for e in LR_EXPONENTS], STEPS, BATCH_SIZE, SNAPSHOT_EVERY, seed,

@@ -166,6 +166,12 @@ class DeadUnitMonitor:
     def __init__(self, model, layer_types=RELU_LIKE):
         if not isinstance(model, nn.Module):
             raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        if isinstance(layer_types, type):
+            layer_types = (layer_types,)
+        if (not isinstance(layer_types, tuple) or not layer_types
+                or not all(isinstance(t, type) and issubclass(t, nn.Module) for t in layer_types)):
+            raise TypeError(f"layer_types must be a tuple of torch.nn.Module classes (e.g. (nn.ReLU,)), "
+                            f"got {layer_types!r:.80}")
         self.layers = [(name or type(m).__name__, m) for name, m in model.named_modules()
                        if isinstance(m, layer_types)]
         if not self.layers:

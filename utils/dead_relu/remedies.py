@@ -5,7 +5,6 @@ turn the runs into the notebook's table; `prelu_slope_trace` and `prelu_slopes_u
 learned slopes; `revival_experiment` asks whether dead units come back.
 """
 
-import functools
 import math
 
 import numpy as np
@@ -14,6 +13,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from utils import validation
+from utils.caching import cached
 from utils.device import one_cpu_thread
 from utils.training import evaluate, train
 
@@ -86,7 +86,7 @@ def compare_remedies(lr=REMEDY_LR, weight_decay=1e-3, steps=STEPS, seeds=REMEDY_
                                                str(device))]
 
 
-@functools.lru_cache(maxsize=8)
+@cached(maxsize=8)
 def _compare_remedies(lr, weight_decay, steps, seeds, data_seed, device):
     device = torch.device(device)
     data = make_task(data_seed)
@@ -195,11 +195,10 @@ def prelu_slope_trace(lr=REMEDY_LR, weight_decay=1e-3, steps=STEPS, seed=0, acti
     weight_decay = validation.finite_number("weight_decay", weight_decay, low=0, high=1)
     steps = validation.size("steps", steps, high=_MAX_STEPS)
     activation = validation.one_of("activation", activation, ("prelu", "leaky_0.25"))
-    trace = _prelu_slope_trace(lr, weight_decay, steps, _seed(seed), activation)
-    return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in trace.items()}
+    return _prelu_slope_trace(lr, weight_decay, steps, _seed(seed), activation)
 
 
-@functools.lru_cache(maxsize=16)
+@cached(maxsize=16)
 @one_cpu_thread()
 def _prelu_slope_trace(lr, weight_decay, steps, seed, activation):
     data = make_task(0)
@@ -271,10 +270,10 @@ def revival_experiment(lr=LARGE_LR, steps=200, finetune_lr=0.1, seed=0):
     lr = validation.finite_number("lr", lr, low=0, high=100, low_open=True)
     steps = validation.size("steps", steps, high=_MAX_STEPS)
     finetune_lr = validation.finite_number("finetune_lr", finetune_lr, low=0, high=100, low_open=True)
-    return dict(_revival_experiment(lr, steps, finetune_lr, _seed(seed)))
+    return _revival_experiment(lr, steps, finetune_lr, _seed(seed))
 
 
-@functools.lru_cache(maxsize=8)
+@cached(maxsize=8)
 @one_cpu_thread()
 def _revival_experiment(lr, steps, finetune_lr, seed):
     data = make_task(seed)

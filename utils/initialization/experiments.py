@@ -3,7 +3,6 @@ init, the initial loss, the training runs and the convolution checks.  Each retu
 the figures are drawn in `figures.py`.  The formulas they rely on are in `maths.py`.
 """
 
-import functools
 import math
 from dataclasses import dataclass
 
@@ -12,6 +11,7 @@ import torch
 from torch import nn
 
 from utils import validation as v
+from utils.caching import cached
 from utils.device import one_cpu_thread
 
 from ._checks import _MAX_BINS, _MAX_HIDDEN, _MAX_STEPS, MAX_DEPTH, _depth, _samples, _scale, _shape, _width
@@ -94,7 +94,7 @@ def _unit_weights(scheme, activation, scale, depth, width, seed):
     return [_unit_layer(kind, width, seed, layer) for layer in range(depth)], float(factor)
 
 
-@functools.lru_cache(maxsize=2 * MAX_DEPTH)
+@cached(maxsize=2 * MAX_DEPTH)
 def _unit_layer(kind, width, seed, layer):
     g = torch.Generator().manual_seed(seed * 1000 + layer)
     if kind == "uniform":
@@ -126,7 +126,7 @@ def activation_profile(activation="tanh", scheme="xavier_normal", scale=1.0, dep
                                v.size("bins", bins, _MAX_BINS))
 
 
-@functools.lru_cache(maxsize=64)
+@cached(maxsize=64)
 @one_cpu_thread()
 def _activation_profile(activation, scheme, scale, depth, width, n_samples, seed, bins):
     layers = _shown_layers(depth, most=10)
@@ -167,7 +167,7 @@ def gradient_profile(activation="tanh", scheme="xavier_normal", scale=1.0, depth
                              v.size("bins", bins, _MAX_BINS))
 
 
-@functools.lru_cache(maxsize=16)
+@cached(maxsize=16)
 @one_cpu_thread()
 def _gradient_profile(activation, scheme, scale, depth, width, n_samples, seed, bins):
     act = ACTIVATIONS[activation]
@@ -241,7 +241,7 @@ def preactivation_stds(activation, scheme, scale=1.0, depth=50, width=256, n_sam
                                _width(width), _samples(n_samples), v.seed_value("seed", seed))
 
 
-@functools.lru_cache(maxsize=32)
+@cached(maxsize=32)
 @one_cpu_thread()
 def _preactivation_stds(activation, scheme, scale, depth, width, n_samples, seed):
     act = ACTIVATIONS[activation]

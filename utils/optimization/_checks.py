@@ -1,5 +1,8 @@
 """Private input checks shared by the rooms of `utils.optimization`: the ranges of κ, learning rates and momentum,
-the seeds, and the arguments of one adaptive step. Nothing here is for learners; it imports nothing from the topic."""
+the seeds, and the arguments of one adaptive step; and how a scheduler is stepped on every supported torch. Nothing
+here is for learners; it imports nothing from the topic."""
+
+import warnings
 
 from utils import validation as v
 
@@ -27,3 +30,10 @@ def _step_args(w, g, state, lr, eps):
     if not isinstance(state, dict):
         raise TypeError(f"state must be a dict (empty at the first step), got {state!r}")
     return w, g, _lr(lr), v.finite_number("eps", eps, low=0, high=1)
+
+
+def _step_scheduler(sched):
+    """sched.step(), silencing torch 2.6 to 2.8's spurious warning from SequentialLR (pytorch/pytorch#149392)."""
+    with warnings.catch_warnings():  # SequentialLR (warm-up + cosine) calls step(0): "The epoch parameter in ..."
+        warnings.filterwarnings("ignore", r"The epoch parameter in `scheduler\.step\(\)`", UserWarning)
+        sched.step()

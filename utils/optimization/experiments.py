@@ -21,7 +21,7 @@ from utils import validation as v
 from utils.data import load_dataset
 from utils.device import one_cpu_thread
 
-from ._checks import _kappa, _lr, _seeds
+from ._checks import _kappa, _lr, _seeds, _step_scheduler
 from .maths import (
     _best_heavy_ball,
     _gd_steps,
@@ -284,7 +284,7 @@ def _train(seed, steps, lr, batch_size=BATCH, optimizer="sgd", momentum=0.0, sch
         loss.backward()
         opt.step()
         if sched is not None:
-            sched.step()
+            _step_scheduler(sched)
         seconds += time.perf_counter() - start
         value = loss.item()
         if not math.isfinite(value) or value > DIVERGED_LOSS:
@@ -532,7 +532,7 @@ def schedule_lrs(name="cosine", steps=300, base_lr=0.1):
     for _ in range(steps):
         lrs.append(opt.param_groups[0]["lr"])
         opt.step()
-        sched.step()
+        _step_scheduler(sched)
     return np.array(lrs)
 
 
@@ -547,7 +547,7 @@ def schedule_comparison(schedules=COMPARED, steps=300, lr=SCHEDULE_LR, seeds=SEE
     (n_eval,) training loss of the first seed}, "step": (n_eval,)}."""
     if isinstance(schedules, str):
         schedules = (schedules,)
-    schedules = tuple(v.one_of("schedules", s, SCHEDULES) for s in schedules)
+    schedules = v.sequence("schedules", schedules, lambda n, s: v.one_of(n, s, SCHEDULES))
     steps, lr, seeds = v.size("steps", steps, low=10, high=5000), _lr(lr, high=10), _seeds(seeds)
     cached = _schedule_comparison(schedules, steps, lr, seeds)          # a copy: callers may change what they get
     return {k: ({n: a.copy() for n, a in val.items()} if isinstance(val, dict) else val.copy())

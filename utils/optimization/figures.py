@@ -104,6 +104,9 @@ VIEW_SWEEPS = {"plot_surface": (
 
 def plot_convexity(demo):
     """Left: a convex and a non-convex function, each with a chord; right: their second derivatives."""
+    demo = v.record("demo", demo, ("x", "convex", "non-convex"), "convexity_demo()")
+    for name in ("convex", "non-convex"):
+        v.record(f"demo[{name!r}]", demo[name], ("f", "f2", "chord_x", "chord_y", "chord_above"), "convexity_demo()")
     x = demo["x"]
     fig, (a1, a2) = new_figure(1, 2, figsize=(9.6, 3.9))
     for name, colour in (("convex", BLUE), ("non-convex", VERMILION)):
@@ -122,6 +125,7 @@ def plot_convexity(demo):
 
 def plot_saddle(runs):
     """Left: the saddle surface with plain GD (stalls at the saddle) and noisy GD (escapes); right: loss per step."""
+    runs = v.record("runs", runs, ("gd", "noisy", "loss_gd", "loss_noisy", "minimum"), "saddle_runs()")
     fig, (a1, a2) = new_figure(1, 2, figsize=(9.6, 4.0))
     xs, ys = np.linspace(-1.8, 1.8, 121), np.linspace(-1.5, 1.5, 101)
     X, Y = np.meshgrid(xs, ys)
@@ -147,6 +151,7 @@ def plot_saddle(runs):
 
 def plot_lr_threshold(sweep):
     """|w_t| against the step for learning rates just below and just above 2/λ_max (log scale, clipped)."""
+    sweep = v.record("sweep", sweep, ("factors", "curves", "diverged"), "lr_threshold_sweep()")
     fig, ax = new_figure(figsize=(8, 4))
     colours = (GREEN, BLUE, SKY, ORANGE, VERMILION)
     for f, curve, colour in zip(sweep["factors"], sweep["curves"], colours * 3):
@@ -165,6 +170,7 @@ def plot_lr_threshold(sweep):
 
 def plot_steps_vs_kappa(res):
     """Steps to converge against κ (log–log): GD at its best rate, momentum at its best (η, β), measured and theory."""
+    res = v.record("res", res, ("kappas", "gd", "gd_theory", "momentum", "momentum_theory"), "steps_vs_kappa()")
     fig, ax = new_figure(figsize=(7.5, 4.2))
     k = res["kappas"]
     ax.plot(k, res["gd"], "o", color=VERMILION, ms=7, label="GD, measured")
@@ -183,6 +189,12 @@ def plot_steps_vs_kappa(res):
 def plot_gradient_variance(studies):
     """Measured E‖g_B − g‖² against B (log–log, dots) with the formula tr(Σ)/B·(N − B)/(N − 1) (lines), for each
     study in `studies` ({label: gradient_variance_study(...)}); the noise scale tr Σ/‖g‖² marked on each curve."""
+    if not isinstance(studies, dict) or not 1 <= len(studies) <= 3:
+        error = ValueError if isinstance(studies, dict) else TypeError
+        raise error(f"studies must be a dict of 1 to 3 {{label: gradient_variance_study(...)}}, got {studies!r:.60}")
+    for label, st in studies.items():
+        v.record(f"studies[{label!r}]", st, ("batch_sizes", "measured", "formula", "trace", "noise_scale"),
+                 "gradient_variance_study()")
     fig, ax = new_figure(figsize=(8, 4.3))
     for (label, st), colour in zip(studies.items(), (BLUE, VERMILION, GREEN)):
         B = st["batch_sizes"]
@@ -203,6 +215,13 @@ def plot_gradient_variance(studies):
 def plot_lr_runs(runs):
     """Full training loss against the step for each learning rate (runs from `lr_runs`); a diverged run ends in ✕ at
     the top of the panel where it blew up."""
+    if not isinstance(runs, dict) or not 1 <= len(runs) <= len(PALETTE):
+        error = ValueError if isinstance(runs, dict) else TypeError
+        raise error(f"runs must be the dict {{lr: run}} returned by lr_runs() (1 to {len(PALETTE)} rates), "
+                    f"got {runs!r:.60}")
+    for lr, run in runs.items():
+        v.finite_number("runs (a learning rate)", lr, low=0, low_open=True)
+        v.record(f"runs[{lr!r}]", run, ("step", "train_loss", "final_loss", "diverged"), "lr_runs()")
     fig, ax = new_figure(figsize=(8, 4.2))
     top = 5.0
     for (lr, run), colour in zip(runs.items(), PALETTE):
@@ -225,6 +244,7 @@ def plot_lr_runs(runs):
 def plot_lr_range_test(rt):
     """The range test: mini-batch loss (raw and smoothed) against the learning rate, with the rate of the smallest
     smoothed loss and the suggestion (a tenth of it) marked."""
+    rt = v.record("rt", rt, ("lrs", "loss", "smooth", "best_lr", "suggested_lr"), "lr_range_test()")
     fig, ax = new_figure(figsize=(8, 4))
     ax.plot(rt["lrs"], rt["loss"], color="0.7", lw=1, label="mini-batch loss")
     ax.plot(rt["lrs"], rt["smooth"], color=BLUE, label="smoothed")
@@ -240,6 +260,8 @@ def plot_lr_range_test(rt):
 def plot_momentum_sweep(sweep):
     """Steps to converge against β (κ from the sweep), heavy ball and Nesterov, with the formula's β* and the
     measured optimum marked and plain GD's steps as a reference line."""
+    sweep = v.record("sweep", sweep, ("betas", "steps", "converged", "nesterov_steps", "nesterov_converged", "lr",
+                                      "beta_star", "best_beta", "gd_steps"), "momentum_beta_sweep()")
     fig, ax = new_figure(figsize=(8, 4.2))
     b = sweep["betas"]
     ax.plot(b, np.where(sweep["converged"], sweep["steps"], np.nan), color=BLUE,      # gaps: no convergence
@@ -281,6 +303,9 @@ def plot_schedules(steps=300, base_lr=0.1):
 
 def plot_schedule_comparison(comp):
     """Left: training loss of the first seed under each schedule; right: final training loss, one dot per seed."""
+    comp = v.record("comp", comp, ("loss", "curves", "step"), "schedule_comparison()")
+    if not comp["loss"]:
+        raise ValueError("comp must be the dict returned by schedule_comparison(), with at least one schedule")
     fig, (a1, a2) = new_figure(1, 2, figsize=(9.6, 4.2))
     names = list(comp["loss"])
     for name, colour in zip(names, PALETTE):

@@ -158,7 +158,7 @@ def _classify(path, minima, steps, noisy=False):
     outside = np.flatnonzero(dist >= CONVERGED_TOL)
     first_in = 0 if len(outside) == 0 else outside[-1] + 1
     if first_in <= steps:
-        return "converged", f"converged in {first_in} steps{which}"
+        return "converged", f"converged in {first_in} step{'' if first_in == 1 else 's'}{which}"
     if dist[-1] > 1.2 * dist[0] and dist[-1] > dist[max(0, len(dist) - 11)]:
         return "diverged", f"diverges: distance to the minimum grew from {dist[0]:.2g} to {dist[-1]:.2g}"
     if noisy and dist[-1] < 0.5:

@@ -13,7 +13,6 @@ torch's, nn.Dropout in dropout_vs_torch, runs inside fork_rng).
 """
 
 import copy
-import functools
 import math
 from dataclasses import dataclass, field
 
@@ -23,6 +22,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from utils import validation as V
+from utils.caching import cached
 from utils.data import Split
 from utils.device import one_cpu_thread
 from utils.training import History, evaluate, make_mlp
@@ -58,7 +58,7 @@ def polynomial_data(n_train=20, n_val=200, noise=0.3, seed=0):
                             V.finite_number("noise", noise, low=0, high=10), V.seed_value("seed", seed))
 
 
-@functools.lru_cache(maxsize=4)
+@cached(maxsize=4)
 def _polynomial_data(n_train, n_val, noise, seed):
     g = np.random.default_rng(seed)
     x_tr = np.sort(g.uniform(-1, 1, n_train))
@@ -76,7 +76,7 @@ def polynomial_fit(degree, lam, seed=0):
     return _polynomial_fit(degree, _lam("lam", lam), V.seed_value("seed", seed))
 
 
-@functools.lru_cache(maxsize=256)
+@cached(maxsize=256)
 def _polynomial_fit(degree, lam, seed):
     x_tr, y_tr, x_va, y_va = _polynomial_data(20, 200, 0.3, seed)
     leg = np.polynomial.legendre.legvander
@@ -87,7 +87,7 @@ def _polynomial_fit(degree, lam, seed):
 
 def capacity_curve(degrees=range(0, MAX_DEGREE + 1), lam=0.0, seed=0):
     """Training and validation MSE for each degree.  Returns (degrees (k,), train (k,), val (k,)) arrays."""
-    degrees = [V.integer("degrees", d, low=0, high=MAX_DEGREE) for d in degrees]
+    degrees = V.sequence("degrees", degrees, lambda n, d: V.integer(n, d, low=0, high=MAX_DEGREE))
     lam, seed = _lam("lam", lam), V.seed_value("seed", seed)
     rows = np.array([_polynomial_fit(d, lam, seed)[1:] for d in degrees])
     return np.array(degrees), rows[:, 0], rows[:, 1]
@@ -158,7 +158,7 @@ def dropout_vs_torch(p=0.3, n=1_000_000, seed=0):
 # ---------------------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=1)
+@cached(maxsize=1)
 def _digits_arrays():
     from utils.data import load_digits_arrays
 
@@ -205,7 +205,7 @@ def digits_task(n_train=100, n_val=N_VAL, label_noise=LABEL_NOISE, seed=0, devic
     return _digits_task(n_train, n_val, label_noise, seed).to(device)
 
 
-@functools.lru_cache(maxsize=16)
+@cached(maxsize=16)
 def _digits_task(n_train, n_val, label_noise, seed):
     x, y = _digits_arrays()
     g = torch.Generator().manual_seed(seed)
@@ -358,7 +358,7 @@ def _fit(model, data, steps, lr, batch_size, l1, l2, augment, patience, optimize
     return hist
 
 
-@functools.lru_cache(maxsize=128)
+@cached(maxsize=128)
 def _trained(cfg_items, n_train, steps, seed, device):
     # Several sections reuse the same runs (the unregularised one above all): train each once.
     cfg = dict(cfg_items)
@@ -391,7 +391,7 @@ def _names(names):
 
 
 def run_regulariser(name, n_train=100, steps=STEPS, seed=0, device=None):
-    """Train the lesson's MLP with one entry of REGULARISERS (cached: do not modify the result).
+    """Train the lesson's MLP with one entry of REGULARISERS (cached; each call returns a copy of its own).
 
     Returns (model, History with test_loss, test_acc and stopped).
     """
@@ -448,7 +448,7 @@ def more_data_runs(multiples=(1, 2, 4, 8), base=100, steps=STEPS, seeds=SEEDS, d
     Returns {n_train: list of Histories, one per seed}.
     """
     seeds, base = _seeds(seeds), V.size("base", base, high=500)
-    multiples = [V.size("multiples", m, high=8) for m in multiples]
+    multiples = V.sequence("multiples", multiples, lambda n, m: V.size(n, m, high=8))
     out = {}
     for m in multiples:
         n_train, steps, _, device = _run_args(base * m, steps, 0, device)
@@ -465,7 +465,7 @@ def decay_sweep(lams=DECAY_LAMS, seeds=SEEDS, n_train=100, steps=STEPS, device=N
     Returns a dict: "lams" (L,), "seeds", "none acc" and "none norm" (S,) for no decay, and for each of
     "Adam + L2" and "AdamW": {"test acc": (L, S), "weight norm": (L, S)}.
     """
-    lams = np.array([V.finite_number("lams", lam, low=0, low_open=True, high=100) for lam in lams])
+    lams = np.array(V.sequence("lams", lams, lambda n, lam: V.finite_number(n, lam, low=0, low_open=True, high=100)))
     seeds = _seeds(seeds)
     n_train, steps, _, device = _run_args(n_train, steps, 0, device)
 

@@ -12,6 +12,7 @@ import numpy as np
 from matplotlib.ticker import FixedLocator, MaxNLocator
 
 from utils import validation as V
+from utils.caching import cached
 from utils.plotstyle import (
     BLACK,
     BLUE,
@@ -168,7 +169,7 @@ def plot_sparse_recovery(X, y, w_true, lam_l1=0.2, lam_l2=0.5):
     return fig
 
 
-@functools.lru_cache(maxsize=1)
+@cached(maxsize=1)
 def _contours():
     vals, vecs = np.linalg.eigh(A_MAT)
     t = np.linspace(0, 2 * np.pi, 120)

@@ -3,11 +3,10 @@ problem), fitting the identity, gradients at initialisation, block deletion, a s
 residual and dense nets compared on the digits.
 
 Training many same-depth nets is done as one batched computation (`_Stack`, behind `train_stack`); the long runs are
-cached (`functools.lru_cache`), so the notebook and its tests train each configuration once. The nets themselves are in
-`maths.py`.
+cached (`utils.caching.cached`: each call gets a copy of its own), so the notebook and its tests train each
+configuration once. The nets themselves are in `maths.py`.
 """
 
-import functools
 import math
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from utils import validation
+from utils.caching import cached
 from utils.data import load_dataset
 from utils.device import one_cpu_thread
 
@@ -135,9 +135,9 @@ def train_stack(nets, data, seeds, steps=STEPS, lr=LR, momentum=MOMENTUM, batch_
                isinstance(n.stem_bn, nn.BatchNorm1d)) for n in nets}
     if len(shapes) != 1 or not next(iter(shapes))[2:] == (True, True):
         raise ValueError("nets must share depth and width and be 'plain' or 'residual' with batchnorm=True")
+    seeds = validation.sequence("seeds", seeds, validation.seed_value)
     if len(seeds) != len(nets):
         raise ValueError(f"seeds must give one seed per net: {len(seeds)} seeds for {len(nets)} nets")
-    seeds = [validation.seed_value("seeds", s) for s in seeds]
     steps = validation.size("steps", steps, high=5000)
     lr = validation.finite_number("lr", lr, low=0, low_open=True, high=10)
     momentum = validation.finite_number("momentum", momentum, low=0, high=1, high_open=True)
@@ -194,7 +194,7 @@ def _task(device="cpu"):
     return load_dataset("digits", seed=0, device=device)
 
 
-@functools.lru_cache(maxsize=4)
+@cached(maxsize=4)
 def _degradation_runs(depths, seeds, steps, device):
     data = _task(device)
     runs = {}
@@ -217,8 +217,8 @@ def degradation_runs(depths=DEPTHS, seeds=SEEDS, steps=STEPS, device="cpu"):
     depth see the same mini-batches for the same seed and differ only in their blocks.
     Returns a dict (depth, kind, seed) -> Run.
     """
-    depths = tuple(validation.size("depths", d, high=_MAX_DEPTH, low=2) for d in depths)
-    if not depths or any(d % 2 for d in depths):
+    depths = validation.sequence("depths", depths, lambda n, d: validation.size(n, d, high=_MAX_DEPTH, low=2))
+    if any(d % 2 for d in depths):
         raise ValueError(f"depths must be a non-empty list of even numbers, got {depths}")
     seeds = validation.seeds("seeds", seeds)
     steps = validation.size("steps", steps, high=5000)
@@ -232,7 +232,7 @@ def initial_losses(depths=DEPTHS, seed=0, device="cpu"):
 
     Returns a dict (depth, kind) -> loss, with kind "plain" or "residual"; ln 10 ≈ 2.303 is chance on 10 classes.
     """
-    depths = tuple(validation.size("depths", d, high=_MAX_DEPTH, low=2) for d in depths)
+    depths = validation.sequence("depths", depths, lambda n, d: validation.size(n, d, high=_MAX_DEPTH, low=2))
     seed = validation.seed_value("seed", seed)
     device = validation.device_value("device", device)
     data = _task(device)
@@ -264,6 +264,8 @@ def degradation_table(runs):
 
 def mean_train_loss(runs, depth, kind):
     """Mean final training loss over the seeds of `runs` for one depth and kind."""
+    if not isinstance(runs, dict) or not runs:
+        raise TypeError("runs must be the dict returned by degradation_runs")
     depth = validation.size("depth", depth, high=_MAX_DEPTH, low=2)
     validation.one_of("kind", kind, KINDS)
     vals = [r.train_loss for (d, k, _), r in runs.items() if d == depth and k == kind]
@@ -279,7 +281,7 @@ def mean_train_loss(runs, depth, kind):
 IDENTITY_KINDS = ("plain", "residual", "residual, last γ = 0")
 
 
-@functools.lru_cache(maxsize=4)
+@cached(maxsize=4)
 def _identity_fit(depth, steps, lr, seeds):
     x = _task().x_train
     jobs = [(kind, s) for kind in IDENTITY_KINDS for s in seeds]
@@ -320,7 +322,7 @@ def identity_fit(depth=12, steps=100, lr=0.01, seeds=SEEDS):
     return _identity_fit(depth, steps, lr, seeds)
 
 
-@functools.lru_cache(maxsize=512)
+@cached(maxsize=512)
 def _gradient_norms(depth, kind, batchnorm, zero_last_gamma, seed):
     data = _task()
     g = torch.Generator().manual_seed(seed)
@@ -346,7 +348,7 @@ def gradient_norms(depth=50, kind="plain", batchnorm=True, zero_last_gamma=False
     batchnorm = validation.boolean("batchnorm", batchnorm)
     zero_last_gamma = validation.boolean("zero_last_gamma", zero_last_gamma)
     seed = validation.seed_value("seed", seed)
-    return _gradient_norms(depth, kind, batchnorm, zero_last_gamma and batchnorm, seed).copy()
+    return _gradient_norms(depth, kind, batchnorm, zero_last_gamma and batchnorm, seed)
 
 
 def gradient_ratio(norms):
@@ -374,6 +376,10 @@ def _check_runs(runs, depth, kinds, seeds):
     if not isinstance(runs, dict) or not runs:
         raise TypeError("runs must be the dict returned by degradation_runs")
     depth = validation.size("depth", depth, high=_MAX_DEPTH, low=2)
+    if not isinstance(kinds, (tuple, list)):
+        raise TypeError(f"kinds must be a tuple of names from {KINDS}, got {kinds!r}")
+    if not kinds:
+        raise ValueError(f"kinds must name at least one of {KINDS}, got an empty {type(kinds).__name__}")
     for kind in kinds:
         validation.one_of("kinds", kind, KINDS)
     seeds = validation.seeds("seeds", seeds)
@@ -470,7 +476,7 @@ def slice_sharpness(losses, alphas, width=0.25):
 # A small residual net and a small dense net on the digits (MLP-scale: fully connected layers)
 # ----------------------------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=4)
+@cached(maxsize=4)
 def _compare_small_nets(steps, seeds):
     data = _task()
     x_tr, x_va = data.x_train, data.x_val

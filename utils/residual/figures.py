@@ -174,7 +174,8 @@ def plot_loss_slice(result):
 
 def plot_dense_channels(k0=64, growths=(12, 24, 32, 48), n_layers=24):
     """Channels entering each layer of a dense block, k0 + l·k, for several growth rates k."""
-    growths = [validation.size("growths", k, high=10_000) for k in growths]
+    growths = validation.sequence("growths", growths, lambda n, k: validation.size(n, k, high=10_000),
+                                  high=len(PALETTE))
     fig, ax = new_figure(figsize=(7.0, 3.8))
     for k, colour in zip(growths, PALETTE):
         c = dense_channels(k0, k, n_layers)

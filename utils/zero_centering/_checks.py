@@ -37,14 +37,14 @@ def _lr_scale(lr_scale):
     return validation.finite_number("lr_scale", lr_scale, low=0, high=2, low_open=True, high_open=True)
 
 
-def _offset(offset):
-    return validation.finite_number("offset", offset, low=-100, high=100)
+def _offset(offset, name="offset"):
+    return validation.finite_number(name, offset, low=-100, high=100)
 
 
 def _offsets(offsets):
     if isinstance(offsets, (str, bytes)) or not hasattr(offsets, "__iter__"):
         raise TypeError(f"offsets must be a list of numbers, got {offsets!r}")
-    out = tuple(_offset(m) for m in offsets)
+    out = tuple(_offset(m, "offsets") for m in offsets)
     if not out or len(out) > 200:
         raise ValueError(f"offsets must hold 1 to 200 numbers, got {len(out)}")
     return out

@@ -3,10 +3,10 @@
 In the notebook's order: the sign statistics of a layer fed by sigmoid or tanh outputs (section 1), the toy problem's
 gradient-descent runs and conditioning per offset (sections 2-3), the preprocessing comparisons and the
 normalisation-leak experiment on digits (section 4), and the sigmoid / σ(x) − ½ / tanh training runs (section 5).
-The slow ones are cached with `functools.lru_cache`; the maths they use is in `maths.py`.
+The slow ones are cached with `utils.caching.cached` (each call gets a copy of its own); the maths they use is in
+`maths.py`.
 """
 
-import functools
 import math
 
 import numpy as np
@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from utils import validation
+from utils.caching import cached
 from utils.device import one_cpu_thread
 
 from ._checks import _MAX_ROWS, _as_matrix, _as_vector, _lr_scale, _offset, _offsets, _seed
@@ -83,7 +84,7 @@ def _batch_sizes(batch_sizes, high=1024):
     return out
 
 
-@functools.lru_cache(maxsize=8)
+@cached(maxsize=8)
 def _sign_stats_table(batch_sizes, seed, device):
     return [{"activation": a, "batch_size": b, **_layer_sign_stats(a, b, seed=seed, device=device)}
             for a in ("sigmoid", "tanh") for b in batch_sizes]
@@ -103,7 +104,7 @@ def sign_stats_table(batch_sizes=(1, 8, 64), seed=0, device=None):
     return [{**r, "random_alignment": baseline} for r in rows]
 
 
-@functools.lru_cache(maxsize=64)
+@cached(maxsize=64)
 def _toy_problem(offset, seed=0):
     """Raw and centred toy data plus their curvature facts (cached: the zig-zag view revisits offsets)."""
     x, y = toy_inputs(offset, seed=seed)
@@ -215,7 +216,7 @@ def preprocessing_table(x, y, lr_scale=1.0, rel_tol=1e-6):
     return rows
 
 
-@functools.lru_cache(maxsize=4)
+@cached(maxsize=4)
 def _digits_arrays(seed=0):
     """(x_train, y_train, x_val, y_val) of the digits split as float64 / int64 NumPy arrays (cached)."""
     from utils.data import load_dataset
@@ -226,7 +227,7 @@ def _digits_arrays(seed=0):
 
 def digits_train_pixels(seed=0):
     """The training images of `utils.data.load_dataset("digits", seed=seed)` as a (n, 64) float64 array."""
-    return _digits_arrays(_seed(seed))[0].copy()
+    return _digits_arrays(_seed(seed))[0]
 
 
 def _train_linear_digits(x_train, y_train, steps, seed):
@@ -244,7 +245,7 @@ LEAK_ROWS = ("training statistics (correct)", "whole validation set, its own sta
              "random batches, each its own statistics", "batches of one digit class, each its own statistics")
 
 
-@functools.lru_cache(maxsize=8)
+@cached(maxsize=8)
 def _normalisation_leak(steps, batch, seed):
     xtr, ytr, xva, yva = _digits_arrays(seed)
     pre = fit_preprocessor(xtr, "standardize")
@@ -280,10 +281,10 @@ def normalisation_leak_experiment(steps=150, batch=20, seed=0):
     """
     steps = validation.size("steps", steps, high=_MAX_TRAIN_STEPS)
     batch = validation.size("batch", batch, high=400, low=2)
-    return list(_normalisation_leak(steps, batch, _seed(seed)))
+    return _normalisation_leak(steps, batch, _seed(seed))
 
 
-@functools.lru_cache(maxsize=128)
+@cached(maxsize=128)
 def _activation_run(activation, steps, lr, batch_size, seed, device):
     from utils.data import Split
     from utils.training import make_mlp, train

@@ -5,12 +5,12 @@ redrawn in place from the slider values listed in `VIEW_SWEEPS`), one-example st
 preprocessed clouds and the activation runs.
 """
 
-import functools
 
 import numpy as np
 from matplotlib.collections import LineCollection
 
 from utils import validation
+from utils.caching import cached
 from utils.plotstyle import BLUE, GREEN, ORANGE, PURPLE, VERMILION, new_figure
 
 from ._checks import _as_matrix, _lr_scale, _offset, _offsets, _seed
@@ -20,7 +20,7 @@ from .maths import ACTIVATION_LABELS, METHODS, W_STAR, W_START, _sgd_path, prepr
 _WINDOW = (-2.2, 2.2, -2.0, 1.6)          # w1 min, w1 max, w2 min, w2 max of the zig-zag view
 
 
-@functools.lru_cache(maxsize=64)
+@cached(maxsize=64)
 def _zigzag_contours(offset, seed=0, n_levels=14, n_points=200):
     """Loss contours of the raw and centred toy problems (cached per offset).
 
