@@ -1,42 +1,64 @@
 """Claims of notebook 03 (weight initialisation): each test checks one sentence of the prose, through the helper and
-with the arguments the notebook uses, over seeds 0, 1 and 2 (more where cheap).  The notebook runs seed 0; a claim
-stands in the prose only if it holds in every seed here."""
+with the arguments the notebook uses, over the claim seeds (`claim_seeds()`: 0-9 by default, seven of which the
+notebook does not show; `COURSE_CLAIM_SEEDS=20-29` reruns them on seeds nobody has seen).
 
+What the prose says holds in these ten seeds under every CPU kernel (checked with ATEN_CPU_CAPABILITY=default, avx2
+and AVX-512).  §7's N(0, 1) net ends close to chance, on one side of it or the other depending on the seed (and, for a
+seed or two, on the kernel): that edge is claimed as such, not as one seed's side.  Each seed sweep is computed once
+(module fixtures and the cached profile helpers below).
+"""
+
+import functools
 import math
 
 import numpy as np
 import pytest
+from claim_seeds import claim_seeds
 
 from utils import initialization as init
 from utils.initialization import exercises, experiments
 
 pytestmark = pytest.mark.claims
-SEEDS = (0, 1, 2)
+SEEDS = claim_seeds()
 LN10 = math.log(10)
 CASES = [("tanh", "normal", 0.01), ("tanh", "normal", 1.0), ("tanh", "xavier_normal", 1.0)]
 
 
+class _Runs(dict):
+    """A seed sweep computed on demand and kept for the module: a test that fails at its first seed (as under a
+    mutant, with -x) does not pay for the other nine."""
+
+    def __init__(self, run):
+        super().__init__()
+        self.run = run
+
+    def __missing__(self, key):
+        self[key] = value = self.run(*key) if isinstance(key, tuple) else self.run(key)
+        return value
+
+
 @pytest.fixture(scope="module")
 def symmetry():
-    return {seed: init.symmetry_experiment(steps=300, lr=0.5, seed=seed) for seed in SEEDS}
+    return _Runs(lambda seed: experiments.symmetry_experiment(steps=300, lr=0.5, seed=seed))
 
 
 @pytest.fixture(scope="module")
 def training():
-    return {seed: init.deep_relu_training(depth=20, width=64, steps=300, lr=0.01, seed=seed) for seed in SEEDS}
+    return _Runs(lambda seed: experiments.deep_relu_training(depth=20, width=64, steps=300, lr=0.01, seed=seed))
 
 
 @pytest.fixture(scope="module")
 def over_training():
-    return {(scheme, seed): init.activations_over_training(scheme=scheme, scale=1.0, activation="tanh", steps=150,
-                                                           seed=seed)
-            for scheme in ("normal", "xavier_normal") for seed in SEEDS}
+    return _Runs(lambda scheme, seed: experiments.activations_over_training(scheme=scheme, scale=1.0, activation="tanh",
+                                                                           steps=150, seed=seed))
 
 
+@functools.cache
 def _activations(seed):
     return [init.activation_profile(a, s, k, depth=10, width=500, n_samples=1000, seed=seed) for a, s, k in CASES]
 
 
+@functools.cache
 def _gradients(seed):
     return [init.gradient_profile(a, s, k, depth=10, width=500, n_samples=1000, seed=seed) for a, s, k in CASES]
 
@@ -46,7 +68,8 @@ def _gradients(seed):
 def test_s1_constant_init_keeps_every_row_identical_and_stays_near_chance(symmetry):
     """"all 32 rows are the same row, and the largest difference printed above is exactly 0. Its accuracy stays near
     chance (one class in ten), while the randomly initialised net and logistic regression from zeros both learn.\""""
-    for seed, r in symmetry.items():
+    for seed in SEEDS:
+        r = symmetry[seed]
         assert r["constant"]["identical_rows"] == 32 and r["constant"]["spread"] == 0.0, seed
         assert r["constant"]["rank"] == 1, seed
         assert r["constant"]["accuracy"] < 0.2, seed
@@ -57,7 +80,8 @@ def test_s1_constant_init_keeps_every_row_identical_and_stays_near_chance(symmet
 def test_s1_training_changed_the_constant_weights_differently_per_pixel(symmetry):
     """"In the constant net the colours change from column to column (training did change the weights, differently
     for each pixel) but never from row to row.\""""
-    for seed, r in symmetry.items():
+    for seed in SEEDS:
+        r = symmetry[seed]
         w = r["constant"]["weights"]
         assert np.ptp(w[0]) > 1e-3, seed                   # columns differ
         assert np.all(w == w[0]), seed                     # rows do not
@@ -103,6 +127,7 @@ def test_s2_xavier_shrinks_slowly_to_about_a_quarter_of_the_input():
 
 # §3 ---------------------------------------------------------------------------------------------------------------
 
+@functools.cache
 def _ratios(seed):
     pairs = [("relu", "kaiming_normal"), ("relu", "xavier_normal"), ("linear", "lecun_normal"),
              ("tanh", "xavier_normal")]
@@ -235,7 +260,7 @@ def test_s5_try5_constant_units_identical_and_sigmoid_saturates_at_one():
         assert verdict.startswith("saturated") and "all units identical" in verdict, seed
 
 
-@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("seed", SEEDS)
 def test_s5_try6_relu_kaiming_at_width_10_collapses_over_50_layers(seed):
     """Things to try 6: "at width 10, ReLU + Kaiming collapses over 50 layers (the title says collapses)", while the
     same net at width 250 does not."""
@@ -246,39 +271,53 @@ def test_s5_try6_relu_kaiming_at_width_10_collapses_over_50_layers(seed):
 
 # §6 ---------------------------------------------------------------------------------------------------------------
 
-def test_s6_xavier_sits_at_chance_for_two_thirds_while_kaiming_falls_at_once(training):
-    """"The Xavier net's loss stays at the chance level ln 10 for the first two thirds of the run and has only begun to
-    fall by the end; the Kaiming net's loss falls from the first steps"."""
-    for seed, h in training.items():
+def test_s6_xavier_sits_at_chance_for_a_third_of_the_run_while_kaiming_falls_at_once(training):
+    """"In every one of 10 seeds the Xavier net's loss stays at the chance level ln 10 for at least the first third of
+    the run (in at least half of them for two thirds of it) and ends well above the Kaiming net's; the Kaiming net's loss falls
+    from the first steps"."""
+    long_stays = 0
+    for seed in SEEDS:
+        h = training[seed]
         x, k = h["xavier_normal"], h["kaiming_normal"]
-        early = [loss for step, loss in zip(x.step, x.train_loss) if step <= 200]
-        assert np.all(np.abs(np.array(early) - LN10) < 0.05), seed
-        assert x.final("train_loss") < LN10 - 0.1, seed                           # has begun to fall
-        assert k.steps_to_reach(2.0) <= 50, seed
-        assert k.final("train_loss") < 0.6 and k.final("train_loss") < x.final("train_loss") - 1, seed
+        off = np.abs(np.array(x.train_loss) - LN10) >= 0.05
+        left = np.array(x.step)[off].min() if off.any() else np.inf              # first step away from chance
+        assert left > 100, seed
+        long_stays += left > 200
+        assert k.steps_to_reach(2.0) <= 100, seed
+        assert k.final("train_loss") < LN10 - 1 and k.final("train_loss") < x.final("train_loss") - 0.5, seed
+    assert long_stays >= len(SEEDS) // 2, long_stays
 
 
 # §7 ---------------------------------------------------------------------------------------------------------------
 
 def test_s7_normal_init_ends_saturated_near_chance(over_training):
-    """"almost every value of the deeper layers ends pinned at the bounds. Its loss stays within 0.7 of the chance level
-    in every seed (above it in seed 0, below it in seeds 1 and 2) and far above Xavier's in all three"."""
+    """"almost every value of the deeper layers ends pinned at the bounds. Its loss ends within 0.9 of the chance level
+    in every one of 10 seeds, far above Xavier's, and on no fixed side of it: above chance in some seeds, below in
+    others, and for a few seeds the side even changes with the CPU's arithmetic.\""""
+    losses = []
     for seed in SEEDS:
         rec, xav = over_training["normal", seed], over_training["xavier_normal", seed]
-        assert np.all(rec["saturated"][1:, -1] > 0.95), seed
+        assert np.all(rec["saturated"][1:, -1] > 0.9), seed
         loss = rec["loss"][-20:].mean()
-        assert (loss > LN10) == (seed == 0), seed
-        assert abs(loss - LN10) < 0.7 and loss > 10 * xav["loss"][-20:].mean(), seed
+        assert abs(loss - LN10) < 0.9 and loss > 10 * xav["loss"][-20:].mean(), seed
+        losses.append(loss)
+    losses = np.array(losses)
+    assert abs(losses.mean() - LN10) < 0.3, losses
+    assert np.any(losses > LN10) and np.any(losses < LN10), losses     # the side is the seed's, not the method's
 
 
-def test_s7_xavier_starts_unsaturated_but_one_in_six_saturates_by_step_149(over_training):
+def test_s7_xavier_starts_unsaturated_but_about_one_in_seven_saturates_by_step_149(over_training):
     """"With Xavier the values start spread across (−1, 1), with no value of layer 5 beyond ±0.95, and the loss falls
-    far below chance. … by step 149 about one in six of layer 5's values has |a| > 0.95, in each of the three seeds"."""
+    far below chance. … by step 149 between one in nine and one in five of layer 5's values has |a| > 0.95 (about one
+    in seven on average), in every one of 10 seeds."""
+    fractions = []
     for seed in SEEDS:
         rec = over_training["xavier_normal", seed]
         assert rec["saturated"][-1, 0] == 0, seed
-        assert 0.13 < rec["saturated"][-1, -1] < 0.2, seed
+        assert 1 / 9 < rec["saturated"][-1, -1] < 1 / 5, seed
         assert rec["loss"][-20:].mean() < 0.2, seed
+        fractions.append(rec["saturated"][-1, -1])
+    assert 1 / 8 < np.mean(fractions) < 1 / 6, fractions
 
 
 # §8 ---------------------------------------------------------------------------------------------------------------
@@ -288,17 +327,18 @@ def test_s8_prediction_and_small_last_layer_give_ln10():
     ln 10"."""
     assert init.SMALL_LAST_LAYER_LOSS.resolved_answer() == pytest.approx(LN10, abs=0.002)
     for seed in SEEDS:
-        assert init.initial_loss("kaiming_normal", 0.01, seed=seed) == pytest.approx(LN10, abs=0.002), seed
+        assert experiments.initial_loss("kaiming_normal", 0.01, seed=seed) == pytest.approx(LN10, abs=0.002), seed
 
 
 def test_s8_full_layers_start_above_ln10_and_normal_weights_far_above():
-    """"Full-size Kaiming and Xavier layers start a little above it, and N(0, 1) weights start at a loss many times
-    larger … (PyTorch's default is also close to ln 10 here"."""
+    """"Full-size Kaiming and Xavier layers start above it (in the ten seeds Xavier by less than 0.25, Kaiming by up to
+    about 1), and N(0, 1) weights start at a loss many times larger … (PyTorch's default is also close to ln 10
+    here"."""
     for seed in SEEDS:
-        for scheme in ("kaiming_normal", "xavier_normal"):
-            assert LN10 + 0.02 < init.initial_loss(scheme, 1.0, seed=seed) < LN10 + 0.3, (seed, scheme)
-        assert init.initial_loss("normal", 1.0, seed=seed) > 20 * LN10, seed
-        assert init.initial_loss("torch_default", 1.0, seed=seed) == pytest.approx(LN10, abs=0.01), seed
+        kaiming, xavier = (experiments.initial_loss(s, 1.0, seed=seed) for s in ("kaiming_normal", "xavier_normal"))
+        assert LN10 < xavier < LN10 + 0.25 and xavier < kaiming < LN10 + 1.2, (seed, xavier, kaiming)
+        assert experiments.initial_loss("normal", 1.0, seed=seed) > 20 * LN10, seed
+        assert experiments.initial_loss("torch_default", 1.0, seed=seed) == pytest.approx(LN10, abs=0.02), seed
 
 
 # §10 --------------------------------------------------------------------------------------------------------------
@@ -306,11 +346,11 @@ def test_s8_full_layers_start_above_ln10_and_normal_weights_far_above():
 def test_s10_conv_kaiming_keeps_the_spread_and_xavier_loses_a_factor_per_layer():
     """"Kaiming keeps the output spread of the same order … Xavier loses a roughly constant factor per layer"."""
     for seed in SEEDS:
-        k = init.conv_forward_std("kaiming_normal", depth=8, seed=seed)
-        x = init.conv_forward_std("xavier_normal", depth=8, seed=seed)
-        assert np.all((k > 0.5) & (k < 1.1)), seed
+        k = experiments.conv_forward_std("kaiming_normal", depth=8, seed=seed)
+        x = experiments.conv_forward_std("xavier_normal", depth=8, seed=seed)
+        assert np.all((k > 0.2) & (k < 2)), (seed, k)
         ratios = x[1:] / x[:-1]
-        assert np.all(ratios < 0.9) and 0.55 < _geo(ratios) < 0.75, seed
+        assert np.all(ratios < 1) and 0.55 < _geo(ratios) < 0.8, (seed, ratios)
 
 
 # Exercise solutions -------------------------------------------------------------------------------------------------
@@ -329,6 +369,66 @@ def test_exercise3_maxout_keeps_its_variance_with_gain_one_and_doubles_with_root
     """Exercise 3's solution: "gain 1, LeCun's variance. With ReLU's √2 the variance doubles at every layer"."""
     for seed in SEEDS:
         one = init.maxout_preactivation_stds(1.0, seed=seed)
-        assert np.all((one > 0.7) & (one < 1.4)), seed
+        assert np.all((one > 0.5) & (one < 2)), (seed, one)
         root2 = init.maxout_preactivation_stds(math.sqrt(2), seed=seed)
         assert _geo(root2[1:] / root2[:-1]) == pytest.approx(math.sqrt(2), rel=0.05), seed
+
+
+# Mutants (issue 26): plausible wrong versions of the helpers; each must make the claims named beside it fail -------
+
+def _mutant_symmetry_labels_swapped():
+    """symmetry_experiment returns the constant net's result under "random" and the random net's under "constant"."""
+    original = experiments.symmetry_experiment
+
+    def swapped(*args, **kwargs):
+        r = original(*args, **kwargs)
+        return dict(r, constant=r["random"], random=r["constant"])
+    experiments.symmetry_experiment = swapped
+
+
+def _mutant_training_schemes_swapped():
+    """deep_relu_training files the Kaiming run under "xavier_normal" and the Xavier run under "kaiming_normal"."""
+    original = experiments.deep_relu_training
+
+    def swapped(*args, **kwargs):
+        h = original(*args, **kwargs)
+        return {"xavier_normal": h["kaiming_normal"], "kaiming_normal": h["xavier_normal"]}
+    experiments.deep_relu_training = swapped
+
+
+def _mutant_over_training_control_replaced():
+    """activations_over_training: the N(0, 1) run replaced by a second Xavier run (the control is gone)."""
+    original = experiments.activations_over_training
+
+    def replaced(scheme="normal", *args, **kwargs):
+        return original("xavier_normal" if scheme == "normal" else scheme, *args, **kwargs)
+    experiments.activations_over_training = replaced
+
+
+def _mutant_over_training_reuses_one_seed():
+    """activations_over_training's seed is ignored: every seed reruns seed 0."""
+    original = experiments.activations_over_training
+
+    def one_seed(*args, seed=0, **kwargs):
+        return original(*args, seed=0, **kwargs)
+    experiments.activations_over_training = one_seed
+
+
+def _mutant_conv_kaiming_without_relu_gain():
+    """conv_forward_std draws its conv weights with the linear gain (1) instead of ReLU's √2."""
+    from utils.initialization import maths
+
+    original = maths.init_weights
+
+    def no_gain(shape, scheme, activation="linear", *args, **kwargs):
+        return original(shape, scheme, "linear", *args, **kwargs)
+    experiments.init_weights = no_gain
+
+
+MUTANTS = {
+    "constant and random nets swapped": (_mutant_symmetry_labels_swapped, "test_s1_constant"),
+    "Xavier and Kaiming runs swapped": (_mutant_training_schemes_swapped, "test_s6"),
+    "N(0, 1) control replaced by Xavier": (_mutant_over_training_control_replaced, "test_s7_normal"),
+    "over-training runs reuse one seed": (_mutant_over_training_reuses_one_seed, "test_s7_normal"),
+    "conv weights without ReLU's gain": (_mutant_conv_kaiming_without_relu_gain, "test_s10"),
+}
