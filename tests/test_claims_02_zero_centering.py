@@ -78,7 +78,8 @@ def test_s1_sign_table_sigmoid_rows_one_signed_and_aligned_tanh_rows_random(sign
         for b in (1, 8, 64):
             assert rows[("sigmoid", b)]["alignment"] > 4 * rows[("tanh", b)]["alignment"]
             assert abs(rows[("tanh", b)]["alignment"] - rows[("tanh", b)]["random_alignment"]) < 0.07
-    gaps = [r["alignment"] - r["random_alignment"] for s in NET_SEEDS for r in sign_tables[s] if r["activation"] == "tanh"]
+    gaps = [r["alignment"] - r["random_alignment"]
+            for s in NET_SEEDS for r in sign_tables[s] if r["activation"] == "tanh"]
     assert abs(np.mean(gaps)) < 0.02, gaps          # about as aligned as a random direction, on average
 
 
@@ -157,7 +158,8 @@ def test_s3_lambda_min_barely_moves_lambda_max_grows_and_estimate_follows():
         lam_min = [r["lam_min_raw"] for r in rows]
         assert max(lam_min) / min(lam_min) < 2.5
         for r in rows[1:]:      # ||μ||² + variance; the sample's own mean and spread move it most at offset 1
-            assert r["lam_max_raw"] == pytest.approx(2 * r["offset"] ** 2 + 1 / 3, rel=0.25 if r["offset"] < 2 else 0.15)
+            assert r["lam_max_raw"] == pytest.approx(2 * r["offset"] ** 2 + 1 / 3,
+                                                     rel=0.25 if r["offset"] < 2 else 0.15)
         for r in rows[2:]:
             predicted = r["cond_raw"] / 1.6 * np.log(d0 / zc.TOL)
             assert 0.6 < r["steps_raw"] / predicted < 1.2
@@ -185,7 +187,7 @@ def test_s4_normalisation_leak_own_stats_hurt_and_class_batches_collapse(leak):
     """"normalising the whole validation set with its own statistics happens to work here ... each batch's own
     statistics are noisy and accuracy drops (third row) ... its own mean subtracts the very pattern the classifier
     needs, and accuracy collapses (last row)." """
-    for s, rows in leak.items():
+    for rows in leak.values():
         right, whole, random_batches, by_class = [acc for _, acc in rows]
         assert abs(whole - right) < 0.02
         assert random_batches < min(right, whole)
@@ -204,7 +206,7 @@ def test_s4_leak_rows_carry_their_own_labels(leak):
         with one_cpu_thread():
             model = experiments._train_linear_digits(zc.transform(pre, xtr), ytr, 150, s)
         with torch.no_grad():
-            def acc(x):
+            def acc(x, model=model, yva=yva):
                 return float((model(torch.as_tensor(x, dtype=torch.float32)).argmax(1).numpy() == yva).mean())
             assert labelled[zc.LEAK_ROWS[0]] == acc(zc.transform(pre, xva)), s
             assert labelled[zc.LEAK_ROWS[1]] == acc(zc.preprocess(xva, method="standardize")), s
@@ -212,7 +214,8 @@ def test_s4_leak_rows_carry_their_own_labels(leak):
 
 def test_s5_centred_sigmoid_removes_the_lean_but_not_the_loss_gap(same_lr):
     """"in every one of 10 seeds σ(x) − ½ removes the lean of the gradient rows (its alignment is as low as tanh's,
-    about the random-direction value 0.14 on average over the seeds), yet its loss stays close to sigmoid's and far above tanh's." """
+    about the random-direction value 0.14 on average over the seeds), yet its loss stays close to sigmoid's and far
+    above tanh's." """
     sig, cen, tanh = same_lr["sigmoid"], same_lr["sigmoid_centred"], same_lr["tanh"]
     assert np.all(sig["alignment"] > 0.5)
     for res in (cen, tanh):     # each seed well below sigmoid's lean; on average about the random value 0.14

@@ -273,8 +273,8 @@ def test_s5_try6_relu_kaiming_at_width_10_collapses_over_50_layers(seed):
 
 def test_s6_xavier_sits_at_chance_for_a_third_of_the_run_while_kaiming_falls_at_once(training):
     """"In every one of 10 seeds the Xavier net's loss stays at the chance level ln 10 for at least the first third of
-    the run (in at least half of them for two thirds of it) and ends well above the Kaiming net's; the Kaiming net's loss falls
-    from the first steps"."""
+    the run (in at least half of them for two thirds of it) and ends well above the Kaiming net's; the Kaiming net's
+    loss falls from the first steps"."""
     long_stays = 0
     for seed in SEEDS:
         h = training[seed]

@@ -116,7 +116,9 @@ def test_every_prediction_is_asked_in_one_notebook_only():
 
 # ---- executed notebooks: the answer `ask` computed is not printed or written above the question
 
-ANSWER = re.compile(r"<details><summary>Answer \(decide first\)</summary><p>(.*?): ", re.S)
+# The answer block's label in English and in the Chinese twins (utils/_zh), and the colon after the answer in each.
+ANSWER = re.compile(r"<details><summary>(?:Answer \(decide first\)|答案（先想好再展开）)</summary><p>(.*?)(?:: |：)",
+                    re.S)
 NUMBER = r"(?<![\w.]){}(?![\w]|\.\d)"
 
 
