@@ -13,9 +13,9 @@ TEXT = {
     "under 10 %": "不到 10 %",
     "10 % to 50 %": "10 % 到 50 %",
     "over 50 %": "超过 50 %",
-    "Large steps push whole units to the silent side. The second layer loses more than the first: its inputs are the "
-    "first layer's outputs, which move during training, and many of them are zero.":
-        "大步长会把整个单元推到沉默的一侧。第二层损失的单元比第一层多：它的输入是第一层的输出，"
+    "Large steps push whole units to the silent side. In most seeds the second layer loses more than the first: its "
+    "inputs are the first layer's outputs, which move during training, and many of them are zero.":
+        "大步长会把整个单元推到沉默的一侧。在大多数种子下，第二层损失的单元比第一层多：它的输入是第一层的输出，"
         "这些输出在训练中不断变化，而且其中很多是零。",
     "A ReLU net with 10 hidden layers of width 2 gets He-normal weights and zero biases. How often is it born dead "
     "(some layer outputs zero for every input, so the output is constant)?":
