@@ -1,9 +1,11 @@
 """Helpers for the course "How deep networks are actually trained".
 
 Shared plumbing lives in a few small modules (device, seeding, plotstyle,
-interactive, data, training, exercises); each notebook topic has a module of
-its own (activations, zero_centering, initialization, batch_normalization,
-dead_relu, regularization).  Notebooks import what they need, e.g.
+interactive, data, training, exercises, validation, caching, ...); each notebook
+topic is a package of its own (activations, zero_centering, initialization,
+batch_normalization, dead_relu, regularization, convolution, residual,
+optimization) whose maths.py holds the from-scratch computations to read and
+whose __init__.py maps the rest.  Notebooks import what they need, e.g.
 
     from utils import pick_device, seed_everything
     from utils import activations
